@@ -1,0 +1,55 @@
+import { Kafka, logLevel } from 'kafkajs';
+
+export interface TestTopicSpec {
+  readonly name: string;
+  /** Default 1. */
+  readonly partitions?: number;
+  readonly cleanupPolicy?: 'delete' | 'compact';
+  /** Only for delete topics; -1 keeps forever. */
+  readonly retentionMs?: number;
+}
+
+function brokerList(brokers: string | readonly string[]): string[] {
+  const list = (typeof brokers === 'string' ? brokers.split(',') : [...brokers]).map((b) => b.trim()).filter(Boolean);
+  if (list.length === 0) throw new Error('no Kafka brokers given');
+  return list;
+}
+
+async function withAdmin<T>(brokers: string | readonly string[], work: (admin: ReturnType<Kafka['admin']>) => Promise<T>): Promise<T> {
+  const admin = new Kafka({ clientId: 'shipshape-testkit', brokers: brokerList(brokers), logLevel: logLevel.WARN }).admin();
+  await admin.connect();
+  try {
+    return await work(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Creates the topics (replication factor 1) and waits for their partition leaders. Existing topics are left alone. */
+export async function createTopics(brokers: string | readonly string[], specs: readonly (TestTopicSpec | string)[]): Promise<void> {
+  const topics = specs.map((s) => (typeof s === 'string' ? { name: s } : s));
+  await withAdmin(brokers, (admin) =>
+    admin.createTopics({
+      waitForLeaders: true,
+      timeout: 30_000,
+      topics: topics.map((t) => ({
+        topic: t.name,
+        numPartitions: t.partitions ?? 1,
+        replicationFactor: 1,
+        configEntries: [
+          ...(t.cleanupPolicy ? [{ name: 'cleanup.policy', value: t.cleanupPolicy }] : []),
+          ...(t.retentionMs !== undefined && t.cleanupPolicy !== 'compact' ? [{ name: 'retention.ms', value: String(t.retentionMs) }] : []),
+        ],
+      })),
+    }),
+  );
+}
+
+/** Deletes the topics that exist among `names`; missing ones are ignored. */
+export async function deleteTopics(brokers: string | readonly string[], names: readonly string[]): Promise<void> {
+  await withAdmin(brokers, async (admin) => {
+    const existing = new Set(await admin.listTopics());
+    const topics = names.filter((n) => existing.has(n));
+    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
+  });
+}
