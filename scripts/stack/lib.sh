@@ -92,12 +92,16 @@ stop_pid() {
   log "$name: stopped"
 }
 
-# tail_log FILE [LINES]: print the end of a log for an error message.
+# file_size FILE: its size in bytes (0 if missing), to show only what a start attempt added to a log.
+file_size() { if [[ -f "$1" ]]; then wc -c <"$1" | tr -d ' '; else echo 0; fi; }
+
+# tail_log FILE [LINES] [FROM_BYTE]: print the end of a log (written after FROM_BYTE, if given) for an error message.
 tail_log() {
-  local file="$1" lines="${2:-40}"
+  local file="$1" lines="${2:-40}" from="${3:-0}"
   if [[ -f "$file" ]]; then
+    (( from <= $(file_size "$file") )) || from=0   # the log rolled over meanwhile
     printf -- '----- last %s lines of %s -----\n' "$lines" "$file" >&2
-    tail -n "$lines" "$file" >&2
+    tail -c +"$((from + 1))" "$file" | tail -n "$lines" >&2
     printf -- '----- end of %s -----\n' "$file" >&2
   else
     printf '(no log file at %s)\n' "$file" >&2

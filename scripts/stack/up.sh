@@ -34,9 +34,12 @@ elapsed() { echo "$(( ($(date +%s%N) - START_NS) / 1000000 ))ms"; }
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # launch NAME LOGFILE CMD...: start CMD in its own session, detached from this shell, recording its pid.
+# LOG_FROM[NAME] keeps the log's size before the start, so errors show only this attempt's lines.
+declare -A LOG_FROM=()
 launch() {
   local name="$1" logfile="$2"; shift 2
   rm -f "$PID_DIR/$name.pid"
+  LOG_FROM[$name]="$(file_size "$logfile")"
   printf '\n===== %s starting %s =====\n' "$(date -Is)" "$name" >>"$logfile"
   # bash writes its own pid, then execs CMD: the recorded pid is the process itself.
   setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$PID_DIR/$name.pid" "$@" </dev/null >>"$logfile" 2>&1 9>&- &
@@ -160,8 +163,10 @@ ensure_kafka() {
   render_kafka_config
   format_kafka_once
   log "Kafka: starting broker $KAFKA_VER on $BROKERS (log: $log_file)"
-  local t0
+  local t0 log_from out_from
   t0=$(date +%s%N)
+  log_from="$(file_size "$log_file")"
+  out_from="$(file_size "$LOG_DIR/kafka.stdout.log")"
   local heap
   read -r -a heap <<<"$KAFKA_HEAP_OPTS"
   launch kafka "$LOG_DIR/kafka.stdout.log" \
@@ -172,8 +177,8 @@ ensure_kafka() {
   local rc=0
   KAFKA_INFO="$(run_ts kafka-ready.ts --brokers "$BROKERS" --timeout-ms "$((KAFKA_START_TIMEOUT * 1000))" --pid "$pid")" || rc=$?
   if (( rc != 0 )); then
-    tail_log "$LOG_DIR/kafka.stdout.log" 20
-    tail_log "$log_file" 40
+    tail_log "$LOG_DIR/kafka.stdout.log" 20 "$out_from"
+    tail_log "$log_file" 40 "$log_from"
     if (( rc == 2 )); then die "Kafka broker exited during startup (pid $pid)"; fi
     die "Kafka broker (pid $pid) did not answer a metadata request on $BROKERS within ${KAFKA_START_TIMEOUT}s (still running; 'npm run stack:down' stops it)"
   fi
@@ -222,8 +227,8 @@ ensure_embedded_pg() {
   pid="$(pid_of postgres)"
   local deadline=$(( $(date +%s) + 120 ))
   until pg_answers "$url"; do
-    if ! kill -0 "$pid" 2>/dev/null; then tail_log "$log_file" 40; die "embedded Postgres exited during startup"; fi
-    if (( $(date +%s) >= deadline )); then tail_log "$log_file" 40; die "embedded Postgres did not accept connections on 127.0.0.1:$PG_EMBEDDED_PORT within 120s"; fi
+    if ! kill -0 "$pid" 2>/dev/null; then tail_log "$log_file" 40 "${LOG_FROM[postgres]}"; die "embedded Postgres exited during startup"; fi
+    if (( $(date +%s) >= deadline )); then tail_log "$log_file" 40 "${LOG_FROM[postgres]}"; die "embedded Postgres did not accept connections on 127.0.0.1:$PG_EMBEDDED_PORT within 120s"; fi
     sleep 0.5
   done
   DB_URL="$url"; PG_MODE="embedded, supervisor pid $pid (started)"
@@ -278,9 +283,9 @@ start_services() {
     pid="$(pid_of "svc-$name")"
     deadline=$(( $(date +%s) + SERVICE_START_TIMEOUT ))
     until health_ok "$port"; do
-      if ! kill -0 "$pid" 2>/dev/null; then tail_log "$LOG_DIR/$name.log" 40; die "service $name exited during startup (pid $pid)"; fi
+      if ! kill -0 "$pid" 2>/dev/null; then tail_log "$LOG_DIR/$name.log" 40 "${LOG_FROM[svc-$name]:-0}"; die "service $name exited during startup (pid $pid)"; fi
       if (( $(date +%s) >= deadline )); then
-        tail_log "$LOG_DIR/$name.log" 40
+        tail_log "$LOG_DIR/$name.log" 40 "${LOG_FROM[svc-$name]:-0}"
         die "service $name: GET http://127.0.0.1:$port/health did not answer 200 within ${SERVICE_START_TIMEOUT}s"
       fi
       sleep 0.5
