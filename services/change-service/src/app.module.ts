@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+
+/**
+ * Root feature module of change-service. service-kit adds /health, /metrics, the DataSource, the Kafka
+ * client and the logger (global); features are imported here as they are built.
+ */
+@Module({})
+export class AppModule {}

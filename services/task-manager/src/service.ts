@@ -1,0 +1,10 @@
+import type { ServiceOptions } from '@shipshape/service-kit';
+import { AppModule } from './app.module';
+import { Initial1795981500000 } from './migrations/1795981500000-initial';
+
+/** How task-manager boots: main.ts runs it; the services integration test boots the same definition in-process. */
+export const TASK_MANAGER_SERVICE = {
+  service: 'task-manager',
+  module: AppModule,
+  migrations: [Initial1795981500000],
+} as const satisfies ServiceOptions;
