@@ -1,6 +1,7 @@
 import type { Type, types } from 'avsc';
 import { type EventInputOf, type EventOf, type EventTypeName, type ShipshapeEventInput, isEventTypeName } from '../generated/events.generated';
 import { SCHEMA_DEFINITIONS } from '../generated/schemas.generated';
+import { BlockCountError } from './block-count.guard';
 import {
   BadMagicError,
   CodecValidationError,
@@ -145,6 +146,9 @@ export class AvroCodec {
     try {
       result = reader.type.decode(bytes, SINGLE_OBJECT_HEADER_LENGTH, resolver);
     } catch (error) {
+      if (error instanceof BlockCountError) {
+        throw new TruncatedMessageError('body', { eventType: writer.eventType, version: writer.version, claimedItems: error.count, remaining: error.remaining });
+      }
       throw new MalformedMessageError({ eventType: writer.eventType, version: writer.version }, error);
     }
     if (result.offset < 0) {

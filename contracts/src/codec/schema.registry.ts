@@ -1,4 +1,5 @@
 import { Type } from 'avsc';
+import { guardedTypeHook, zeroSizeArrayItems } from './block-count.guard';
 import { toParsingCanonicalForm } from './canonical-form';
 import { IncompatibleSchemaError, InvalidSchemaError, UnknownSchemaError } from './codec.errors';
 import { crc64AvroLittleEndian } from './crc64-avro';
@@ -27,9 +28,10 @@ export interface RegisteredSchema {
 
 /**
  * Options every schema is parsed with. `wrapUnions: 'never'` makes avsc reject ambiguous unions
- * (two records, int and long, …), so decoded values always match the generated TypeScript types.
+ * (two records, int and long, …), so decoded values always match the generated TypeScript types;
+ * the type hook makes arrays and maps refuse block counts larger than the bytes left.
  */
-export const AVSC_PARSE_OPTIONS = { wrapUnions: 'never', omitRecordMethods: true } as const;
+export const AVSC_PARSE_OPTIONS = { wrapUnions: 'never', omitRecordMethods: true, typeHook: guardedTypeHook } as const;
 
 export function parseSchema(schema: unknown): Type {
   return Type.forSchema(schema as Parameters<typeof Type.forSchema>[0], { ...AVSC_PARSE_OPTIONS });
@@ -149,6 +151,13 @@ function register(definition: SchemaDefinition): RegisteredSchema {
   const shortName = type.name?.slice(type.name.lastIndexOf('.') + 1);
   if (type.typeName !== 'record' || shortName !== eventType) {
     throw new InvalidSchemaError(`${eventType} v${version} must be a record named ${eventType}`, { eventType, version, found: type.name ?? type.typeName });
+  }
+  const zeroSize = zeroSizeArrayItems(type);
+  if (zeroSize.length > 0) {
+    throw new InvalidSchemaError(`${eventType} v${version}: array items that can encode to zero bytes are not supported (${zeroSize.join(', ')})`, {
+      eventType,
+      version,
+    });
   }
   const fingerprint = crc64AvroLittleEndian(canonicalForm);
   return Object.freeze({ eventType, version, type, canonicalForm, fingerprint, fingerprintHex: fingerprint.toString('hex') });
