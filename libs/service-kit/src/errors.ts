@@ -1,17 +1,9 @@
-/** Base of every service-kit error: a stable code, safe metadata and a JSON form for logs. */
-export class ServiceKitError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly meta: Readonly<Record<string, unknown>> = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = new.target.name;
-  }
+import { ShipshapeError, type ErrorDetails } from '@shipshape/contracts';
 
-  toJSON(): Record<string, unknown> {
-    return { name: this.name, code: this.code, message: this.message, ...this.meta };
+/** Base of every service-kit error: codes `SERVICE_KIT.*`, safe details, cause, toJSON (ShipshapeError). */
+export class ServiceKitError extends ShipshapeError {
+  constructor(code: `SERVICE_KIT.${string}`, message: string, details: ErrorDetails = {}, options: { cause?: unknown } = {}) {
+    super(code, message, { details, cause: options.cause });
   }
 }
 

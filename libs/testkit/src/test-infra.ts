@@ -1,3 +1,5 @@
+import { ShipshapeError } from '@shipshape/contracts';
+
 /** Where integration tests find a real Kafka broker and a real Postgres server. */
 export interface TestInfra {
   /** Comma-separated host:port list, the same shape as KAFKA_BROKERS. */
@@ -17,15 +19,15 @@ export interface ContainerStarter {
   startPostgres(): Promise<string>;
 }
 
-export class TestInfraUnavailableError extends Error {
-  readonly code = 'TESTKIT.INFRA_UNAVAILABLE';
+export class TestInfraUnavailableError extends ShipshapeError {
   constructor(readonly missing: readonly string[]) {
     super(
+      'TESTKIT.INFRA_UNAVAILABLE',
       `Integration tests need a real Kafka broker and Postgres server, but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set ` +
         'and no Docker engine answers for testcontainers. Start the local stack and load its environment:\n' +
         '  npm run stack:up && source .local/stack.env',
+      { details: { missing } },
     );
-    this.name = 'TestInfraUnavailableError';
   }
 }
 

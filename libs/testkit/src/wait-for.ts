@@ -1,3 +1,5 @@
+import { ShipshapeError } from '@shipshape/contracts';
+
 export interface WaitForOptions {
   /** Default 10 000 ms. */
   readonly timeoutMs?: number;
@@ -7,12 +9,13 @@ export interface WaitForOptions {
   readonly description?: string;
 }
 
-export class WaitForTimeoutError extends Error {
-  readonly code = 'TESTKIT.WAIT_TIMEOUT';
+export class WaitForTimeoutError extends ShipshapeError {
   constructor(description: string, timeoutMs: number, attempts: number, readonly lastError: unknown) {
     const last = lastError === undefined ? '' : `; last error: ${lastError instanceof Error ? lastError.message : String(lastError)}`;
-    super(`timed out after ${timeoutMs} ms (${attempts} attempts) waiting for ${description}${last}`, { cause: lastError });
-    this.name = 'WaitForTimeoutError';
+    super('TESTKIT.WAIT_TIMEOUT', `timed out after ${timeoutMs} ms (${attempts} attempts) waiting for ${description}${last}`, {
+      cause: lastError,
+      details: { description, timeout_ms: timeoutMs, attempts },
+    });
   }
 }
 
