@@ -158,7 +158,7 @@ export async function bootstrapService<TConfig extends BaseConfig = BaseConfig>(
     return running;
   } catch (err) {
     const logger = createLogger(options.service);
-    if (err instanceof ConfigError) logger.fatal({ problems: err.problems, err }, 'invalid configuration');
+    if (err instanceof ConfigError) logger.fatal({ code: err.code, problems: err.problems }, 'invalid configuration');
     else logger.fatal({ err }, 'service failed to start');
     process.exit(1);
   }
