@@ -1,1 +1,10 @@
-export {};
+export * from './codec';
+export * from './errors';
+export * from './headers';
+export * from './metrics';
+export * from './kafka/kafka-client';
+export * from './outbox/outbox.writer';
+export * from './outbox/outbox.relay';
+export * from './inbox/inbox.consumer';
+export * from './transport/kafka-event.transport';
+export * from './migrations/1764400000000-messaging-tables';
