@@ -4,6 +4,7 @@
  * It lives beside the services rather than in service-kit because libs may not import services.
  */
 import { SERVICES, type ServiceName } from '@shipshape/contracts';
+import { MESSAGING_MIGRATIONS } from '@shipshape/messaging';
 import { startServiceApp, type ReadinessReport, type RunningServiceApp, type ServiceOptions } from '@shipshape/service-kit';
 import { createTestDatabase, getClosedPort, getTestInfra, type TestDatabase, type TestInfra } from '@shipshape/testkit';
 import { Client } from 'pg';
@@ -21,11 +22,11 @@ interface Case {
 }
 
 const CASES: Record<ServiceName, Case> = {
-  'task-manager': { definition: TASK_MANAGER_SERVICE, tables: ['applications', 'migrations', 'service_info'] },
-  'change-service': { definition: CHANGE_SERVICE_SERVICE, tables: ['migrations', 'service_info'] },
-  'test-env-service': { definition: TEST_ENV_SERVICE_SERVICE, tables: ['migrations', 'service_info'] },
-  'release-service': { definition: RELEASE_SERVICE_SERVICE, tables: ['migrations', 'service_info'] },
-  'detection-service': { definition: DETECTION_SERVICE_SERVICE, tables: ['migrations', 'service_info'] },
+  'task-manager': { definition: TASK_MANAGER_SERVICE, tables: ['applications', 'messaging_inbox', 'messaging_outbox', 'migrations', 'service_info'] },
+  'change-service': { definition: CHANGE_SERVICE_SERVICE, tables: ['messaging_inbox', 'messaging_outbox', 'migrations', 'service_info'] },
+  'test-env-service': { definition: TEST_ENV_SERVICE_SERVICE, tables: ['messaging_inbox', 'messaging_outbox', 'migrations', 'service_info'] },
+  'release-service': { definition: RELEASE_SERVICE_SERVICE, tables: ['messaging_inbox', 'messaging_outbox', 'migrations', 'service_info'] },
+  'detection-service': { definition: DETECTION_SERVICE_SERVICE, tables: ['messaging_inbox', 'messaging_outbox', 'migrations', 'service_info'] },
 };
 
 async function query<T>(url: string, sql: string): Promise<T[]> {
@@ -74,7 +75,7 @@ describe.each(SERVICES.map((s) => ({ name: s.name, ...CASES[s.name] })))('$name'
     expect(present.map((t) => t.table_name)).toEqual(tables);
 
     const applied = await query<{ name: string }>(db.url, 'SELECT name FROM migrations ORDER BY id');
-    expect(applied.map((m) => m.name)).toEqual(definition.migrations.map((m) => new m().name));
+    expect(applied.map((m) => m.name)).toEqual([...MESSAGING_MIGRATIONS, ...definition.migrations].map((m) => new m().name));
 
     const owner = await query<{ value: string }>(db.url, "SELECT value FROM service_info WHERE key = 'service'");
     expect(owner).toEqual([{ value: name }]);

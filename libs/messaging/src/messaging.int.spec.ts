@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EVENT_TYPES } from '@shipshape/contracts';
 import { waitFor } from '@shipshape/testkit';
+import { startTelemetry } from '@shipshape/telemetry';
+import { trace } from '@opentelemetry/api';
 import type { KafkaMessage } from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { codec, diedOfSigkill, effectCounts, exitOf, messagingFixture, outboxMessage, recordEffect, spawnScript, stepResult, type MessagingFixture } from '../test/harness';
@@ -213,5 +215,33 @@ describe('messaging on real Kafka and Postgres', () => {
     await startConsumer({ handlers: { StepResult: slow }, transactionBatchSize: 1 }, group);
     await waitFor(async () => (await effectCounts(fx.dataSource)).total >= 10, { timeoutMs: 20_000 });
     expect(await effectCounts(fx.dataSource)).toEqual({ total: 10, distinct: 10 });
+  });
+
+  it('carries one trace from the transaction that wrote the outbox row to the handler', async () => {
+    const telemetry = startTelemetry({ serviceName: 'messaging-trace-test' });
+    try {
+      const seen: Array<string | undefined> = [];
+      const writer = new OutboxWriter(codec);
+      const traceId = await trace.getTracer('test').startActiveSpan('write outbox', async (span) => {
+        await fx.dataSource.transaction((tx) => writer.add(tx, outboxMessage(fx.topic, 'run-t', 1)));
+        span.end();
+        return span.spanContext().traceId;
+      });
+      await startRelay();
+      await startConsumer({
+        handlers: {
+          [EVENT_TYPES.stepResult]: async (event, ctx) => {
+            seen.push(trace.getActiveSpan()?.spanContext().traceId);
+            await recordEffect(event, ctx);
+          },
+        },
+      });
+      await waitFor(() => seen.length >= 1, { timeoutMs: 20_000 });
+      expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(traceId).not.toBe('0'.repeat(32));
+      expect(seen).toEqual([traceId]);
+    } finally {
+      await telemetry.shutdown();
+    }
   });
 });

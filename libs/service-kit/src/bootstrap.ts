@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { serviceByName, type ServiceName } from '@shipshape/contracts';
+import { AvroCodec, serviceByName, type ServiceName } from '@shipshape/contracts';
+import { KafkaEventTransport, MESSAGING_MIGRATIONS, type InboxConsumerOptions } from '@shipshape/messaging';
 import { createLogger, getTelemetry, startTelemetry, type Logger, type Telemetry } from '@shipshape/telemetry';
 import type { DataSource } from 'typeorm';
 import { baseConfigSchema, loadConfig, type BaseConfig, type ConfigSchema } from './config/base-config.schema';
@@ -20,7 +21,7 @@ export interface ServiceOptions<TConfig extends BaseConfig = BaseConfig> {
   readonly service: ServiceName;
   /** The service's root feature module. */
   readonly module: Type<unknown> | DynamicModule;
-  /** Applied in timestamp order at boot (e.g. `[...MESSAGING_MIGRATIONS, Initial1764460800000]`). */
+  /** The service's own migrations, applied in timestamp order at boot after the kit's messaging tables (outbox, inbox). */
   readonly migrations: readonly MigrationClass[];
   readonly entities?: readonly EntityClass[];
   /** Defaults to baseConfigSchema; extend it with `baseConfigSchema.extend({...})`. */
@@ -30,6 +31,17 @@ export interface ServiceOptions<TConfig extends BaseConfig = BaseConfig> {
    * transport (`app.connectMicroservice({ strategy })`), add middleware, start an outbox relay.
    */
   readonly configure?: (app: INestApplication, context: ServiceContext<TConfig>) => void | Promise<void>;
+  /**
+   * Kafka consumption: the topics whose events go to the service's `@EventPattern('<EventType>')`
+   * handlers (consumer group = service name), with exactly-once effects through the inbox. Omit it and
+   * the service consumes nothing; its outbox relay runs either way.
+   */
+  readonly messaging?: ServiceMessagingOptions;
+}
+
+export interface ServiceMessagingOptions {
+  readonly consumes: readonly string[];
+  readonly consumer?: Pick<InboxConsumerOptions, 'transactionBatchSize' | 'partitionsConsumedConcurrently' | 'retry' | 'sessionTimeoutMs'>;
 }
 
 export interface CreateServiceAppOptions<TConfig extends BaseConfig = BaseConfig> extends ServiceOptions<TConfig> {
@@ -87,13 +99,13 @@ export async function createServiceApp<TConfig extends BaseConfig = BaseConfig>(
     dataSource = createServiceDataSource({
       url: database.url,
       applicationName: service,
-      migrations: options.migrations,
+      migrations: [...MESSAGING_MIGRATIONS, ...options.migrations],
       entities: options.entities,
       logger: logger.child({ component: 'typeorm' }),
     });
     await dataSource.initialize();
     const applied = await runMigrationsExclusively(dataSource);
-    logger.info({ database: database.name, applied, total: options.migrations.length }, 'migrations applied');
+    logger.info({ database: database.name, applied }, 'migrations applied');
 
     const kafka = createServiceKafka({ clientId: service, brokers: config.KAFKA_BROKERS, logger, logLevel: config.LOG_LEVEL });
     const context: ServiceContext<TConfig> = { service, config, database, dataSource, kafka, logger, telemetry };
@@ -107,6 +119,18 @@ export async function createServiceApp<TConfig extends BaseConfig = BaseConfig>(
       express.disable('x-powered-by');
       app.use(httpMetricsMiddleware(telemetry.meter('@shipshape/service-kit')));
       if (options.shutdownHooks) app.enableShutdownHooks();
+      if (options.messaging && options.messaging.consumes.length > 0) {
+        const transport = new KafkaEventTransport({
+          consumer: service,
+          topics: options.messaging.consumes,
+          kafka,
+          dataSource,
+          codec: AvroCodec.fromContracts(),
+          logger: logger.child({ component: 'consumer' }),
+          ...options.messaging.consumer,
+        });
+        app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
+      }
       await options.configure?.(app, context);
       await app.init();
     } catch (err) {

@@ -3,6 +3,7 @@ export {
   createServiceApp,
   startServiceApp,
   type ServiceOptions,
+  type ServiceMessagingOptions,
   type CreateServiceAppOptions,
   type StartServiceAppOptions,
   type ServiceApp,
@@ -21,3 +22,4 @@ export { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
 export { DATA_SOURCE, KAFKA, LOGGER, SERVICE_CONFIG, SERVICE_CONTEXT, TELEMETRY } from './tokens';
 export { ServiceKitError, ConfigError } from './errors';
 export type { ServiceContext } from './service-context';
+export { OutboxRelayRunner } from './messaging/outbox-relay.runner';

@@ -76,7 +76,7 @@ export class OutboxRelay {
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
-    await this.producer.connect();
+    // Connecting happens in the loop, with backoff: a broker that is down delays publishing, not boot.
     this.loop = this.run();
   }
 
@@ -92,8 +92,13 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     let backoffMs = 100;
+    let producerConnected = false;
     while (this.running) {
       try {
+        if (!producerConnected) {
+          await this.producer!.connect();
+          producerConnected = true;
+        }
         if (!this.client) await this.connect();
         if (!this.leader) {
           this.leader = await this.tryLock();
