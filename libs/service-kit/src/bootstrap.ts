@@ -41,6 +41,8 @@ export interface ServiceOptions<TConfig extends BaseConfig = BaseConfig> {
 
 export interface ServiceMessagingOptions {
   readonly consumes: readonly string[];
+  /** Consumer group and inbox name; default the service name. Tests give each run its own. */
+  readonly groupId?: string;
   readonly consumer?: Pick<InboxConsumerOptions, 'transactionBatchSize' | 'partitionsConsumedConcurrently' | 'retry' | 'sessionTimeoutMs'>;
 }
 
@@ -121,7 +123,7 @@ export async function createServiceApp<TConfig extends BaseConfig = BaseConfig>(
       if (options.shutdownHooks) app.enableShutdownHooks();
       if (options.messaging && options.messaging.consumes.length > 0) {
         const transport = new KafkaEventTransport({
-          consumer: service,
+          consumer: options.messaging.groupId ?? service,
           topics: options.messaging.consumes,
           kafka,
           dataSource,
