@@ -19,6 +19,7 @@ const exclude = ['**/node_modules/**', '**/dist/**', '.local/**'];
 
 export default defineConfig({
   test: {
+    reporters: ['default', './scripts/test/plain-summary.reporter.mts'],
     projects: [
       {
         plugins,
@@ -36,6 +37,8 @@ export default defineConfig({
           name: 'integration',
           include: ['**/*.int.spec.ts', '**/*.e2e.spec.ts'],
           exclude,
+          // Resolves Kafka and Postgres once (env, else .local/stack.env, else testcontainers) before workers start.
+          globalSetup: ['libs/testkit/src/global-setup.ts'],
           // Real Kafka and Postgres on a 2-core machine: one file at a time keeps timings honest.
           fileParallelism: false,
           testTimeout: 60_000,

@@ -6,3 +6,4 @@ export { createTopics, deleteTopics, type TestTopicSpec } from './topics';
 export { uniqueTopic, uniqueDatabaseName, databaseUrlFor } from './names';
 export { waitFor, WaitForTimeoutError, type WaitForOptions } from './wait-for';
 export { getClosedPort } from './ports';
+export { readStackEnv, STACK_ENV_FILE } from './stack-env';
