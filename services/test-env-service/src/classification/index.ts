@@ -1,0 +1,2 @@
+export * from './signatures';
+export * from './failure.classifier';
