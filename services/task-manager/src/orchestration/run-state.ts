@@ -1,0 +1,124 @@
+import type { ErrorClass, LifecycleScope, LifecycleTransition, Resource, Severity, StageName } from '@shipshape/contracts';
+import type { ApprovalPolicy, PipelineStage, ReleaseStage, StageSpec } from './pipeline';
+
+export const RUN_STATUSES = ['pending', 'running', 'awaiting-approval', 'succeeded', 'failed', 'aborted', 'not-applicable'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Statuses after which nothing is dispatched for the pipeline (release steps may still be in flight). */
+export const FINISHED_RUN_STATUSES = ['succeeded', 'failed', 'aborted', 'not-applicable'] as const satisfies readonly RunStatus[];
+
+export const STAGE_STATUSES = ['pending', 'running', 'waiting-retry', 'succeeded', 'failed', 'skipped'] as const;
+export type StageStatus = (typeof STAGE_STATUSES)[number];
+
+export interface StageState {
+  readonly name: PipelineStage;
+  readonly status: StageStatus;
+  /** Last dispatched attempt (0: never dispatched). Attempts keep counting across restarts so step ids stay unique. */
+  readonly attempt: number;
+  /** Step id of the attempt in flight or last finished. */
+  readonly stepId: string | null;
+  readonly lastErrorClass: ErrorClass | null;
+  readonly lastMessage: string | null;
+}
+
+export const LEDGER_STATUSES = ['held', 'releasing', 'released', 'release-failed'] as const;
+export type LedgerStatus = (typeof LEDGER_STATUSES)[number];
+
+export interface LedgerEntry {
+  readonly kind: string;
+  readonly id: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly acquiredBy: StageName;
+  readonly status: LedgerStatus;
+  readonly releaseStepId: string | null;
+}
+
+/** What the machine needs to know about the run's definition (copied from the task when the run is created). */
+export interface RunDefinition {
+  readonly stages: readonly StageSpec[];
+  readonly approval: ApprovalPolicy;
+  readonly dryRun: boolean;
+}
+
+export interface RunState {
+  readonly runId: string;
+  readonly status: RunStatus;
+  readonly paused: boolean;
+  readonly definition: RunDefinition;
+  readonly stages: readonly StageState[];
+  readonly ledger: readonly LedgerEntry[];
+  /** Release steps dispatched per release stage (their attempt numbers). */
+  readonly releaseSeq: Readonly<Record<ReleaseStage, number>>;
+  /** Manual actions taken (retry, skip, restart, approve…); a run with none and no retries is one-shot. */
+  readonly manualActions: number;
+  readonly retries: number;
+}
+
+/** A step result as the machine sees it (from StepResult). */
+export interface StepResultEvent {
+  readonly type: 'step-result';
+  readonly stepId: string;
+  readonly stage: string;
+  readonly attempt: number;
+  readonly outcome: 'SUCCEEDED' | 'FAILED' | 'PROGRESS';
+  readonly errorClass: ErrorClass | null;
+  readonly message: string | null;
+  readonly acquired: readonly Resource[];
+  readonly released: readonly Resource[];
+  readonly retryAfterMs: number | null;
+}
+
+export const CONTROL_TYPES = ['retry-stage', 'skip-stage', 'abort', 'restart', 'approve', 'pause', 'resume'] as const;
+export type ControlType = (typeof CONTROL_TYPES)[number];
+
+export type ControlEvent =
+  | { readonly type: 'retry-stage'; readonly stage?: PipelineStage }
+  | { readonly type: 'skip-stage'; readonly stage: PipelineStage }
+  | { readonly type: 'abort'; readonly reason?: string }
+  | { readonly type: 'restart' }
+  | { readonly type: 'approve'; readonly by?: string }
+  | { readonly type: 'pause' }
+  | { readonly type: 'resume' };
+
+export type RunEventInput =
+  | { readonly type: 'start' }
+  | StepResultEvent
+  | { readonly type: 'deadline-passed'; readonly stepId: string }
+  | { readonly type: 'retry-due'; readonly stage: PipelineStage; readonly attempt: number }
+  | { readonly type: 'control'; readonly control: ControlEvent };
+
+export interface DispatchEffect {
+  readonly kind: 'dispatch';
+  readonly stepId: string;
+  readonly stage: StageName;
+  readonly attempt: number;
+  readonly timeoutMs: number;
+  /** Ledger resources the step works on (the release steps: the ones to give back). */
+  readonly resources: readonly Resource[];
+  /** Retry after MERGE_CONFLICT: rebase first. */
+  readonly rebase: boolean;
+}
+
+export type Effect =
+  | DispatchEffect
+  | { readonly kind: 'abandon-step'; readonly stepId: string }
+  | { readonly kind: 'schedule-retry'; readonly stage: PipelineStage; readonly attempt: number; readonly delayMs: number }
+  | { readonly kind: 'cancel-retries' }
+  | {
+      readonly kind: 'run-event';
+      readonly scope: LifecycleScope;
+      readonly transition: LifecycleTransition;
+      readonly stage: StageName | null;
+      readonly attempt: number | null;
+      readonly stepId: string | null;
+      readonly errorClass: ErrorClass | null;
+      readonly message: string | null;
+    }
+  | { readonly kind: 'notify'; readonly severity: Severity; readonly title: string; readonly body: string };
+
+export type EffectKind = Effect['kind'];
+
+export type TransitionResult =
+  | { readonly kind: 'applied'; readonly state: RunState; readonly effects: readonly Effect[] }
+  | { readonly kind: 'ignored'; readonly reason: string }
+  | { readonly kind: 'refused'; readonly control: ControlType; readonly reason: string };
