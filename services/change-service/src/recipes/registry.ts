@@ -1,0 +1,13 @@
+import type { AnyRecipe } from './recipe';
+import { dockerRecipe } from './docker';
+import { javaRecipe } from './java';
+import { mavenRecipe } from './maven';
+import { createNpmRecipe, type LockfileUpdater } from './npm';
+
+/** Every recipe, by the short kind used in rules (`maven`, `npm`…). Explicit: nothing registers itself. */
+export function createRegistry(deps: { lockfileUpdater?: LockfileUpdater } = {}): ReadonlyMap<string, AnyRecipe> {
+  const recipes: AnyRecipe[] = [mavenRecipe, createNpmRecipe(deps.lockfileUpdater), javaRecipe, dockerRecipe];
+  return new Map(recipes.map((r) => [r.kind, r]));
+}
+
+export const RECIPES = createRegistry();
