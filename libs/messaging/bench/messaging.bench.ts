@@ -1,6 +1,7 @@
 // npm run bench:messaging — N step-result events (BENCH_N, default 100000) written through the
 // transactional outbox, published by the relay, and applied through the inbox on the real stack.
-// Prints one final JSON line. Latency: outbox commit -> handler commit.
+// Prints one final JSON line. Latency: outbox commit -> handler commit. BENCH_RATE (events/s) paces
+// the producer to measure latency below saturation; unset, it writes as fast as it can.
 import { randomUUID } from 'node:crypto';
 import { EVENT_TYPES } from '@shipshape/contracts';
 import { createTestDatabase, createTopics, deleteTopics, getTestInfra } from '@shipshape/testkit';
@@ -16,6 +17,7 @@ function percentile(sorted: Float64Array, p: number): number {
 async function main(): Promise<void> {
   const n = Number(process.env.BENCH_N ?? 100_000);
   const txSize = Number(process.env.BENCH_TX_SIZE ?? 100);
+  const rate = Number(process.env.BENCH_RATE ?? 0);
   const infra = await getTestInfra();
   const db = await createTestDatabase('bench_messaging');
   const topic = `bench.messaging.${randomUUID().slice(0, 8)}`;
@@ -71,6 +73,10 @@ async function main(): Promise<void> {
     await dataSource.transaction((tx) => writer.addMany(tx, batch));
     const now = performance.now();
     for (let j = i; j < Math.min(n, i + txSize); j++) commitAt[j] = now;
+    if (rate > 0) {
+      const due = started + ((i + txSize) / rate) * 1000;
+      if (due > now) await new Promise((r) => setTimeout(r, due - now));
+    }
   }
   const produced = performance.now();
 
@@ -95,6 +101,7 @@ async function main(): Promise<void> {
   const result = {
     bench: 'messaging',
     n,
+    rate: rate > 0 ? rate : 'max',
     events_per_s: Math.round(counts.distinct / seconds),
     produce_per_s: Math.round(n / ((produced - started) / 1000)),
     p50_ms: Math.round(percentile(sorted, 50) * 10) / 10,
