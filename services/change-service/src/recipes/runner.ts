@@ -88,15 +88,17 @@ export async function runRecipes(
     for (const p of paths.filter((x) => rule.recipe.matches(x))) files.push({ path: p, content: await load(p) });
     const scan = rule.recipe.scan?.(files, rule.options);
     const changed: string[] = [];
+    const ruleReport: ReportEntry[] = [];
     for (const f of files) {
       const result = rule.recipe.apply(f.content, rule.options, { path: f.path, scan });
-      report.push(...result.report);
+      ruleReport.push(...result.report);
       if (result.content !== null) {
         current.set(f.path, result.content);
         changed.push(f.path);
       }
     }
     changedBy.set(rule, changed);
+    report.push(...summarise(ruleReport, rule));
   }
   const changes = [...current.entries()]
     .filter(([p, text]) => original.get(p) !== text)
@@ -112,22 +114,18 @@ export async function runRecipes(
   }
   return {
     changes,
-    report: summarise(report),
+    report,
     applicable: report.some((e) => e.outcome !== 'not-found'),
     diff: changes.map((c) => unifiedDiff(c.path, c.before, c.after)).join(''),
   };
 }
 
-/** Per-file not-found entries are noise once a subject was found somewhere: keep one per subject only when it was found nowhere. */
-function summarise(report: readonly ReportEntry[]): ReportEntry[] {
-  const found = new Set(report.filter((e) => e.outcome !== 'not-found').map((e) => e.subject));
-  const seen = new Set<string>();
-  return report.filter((e) => {
-    if (e.outcome !== 'not-found') return true;
-    if (found.has(e.subject) || seen.has(e.subject)) return false;
-    seen.add(e.subject);
-    return true;
-  }).map((e) => (e.outcome === 'not-found' ? { ...e, file: '*' } : e));
+/** Per-file not-found entries are noise: a rule that found its target somewhere keeps none, one that found nothing keeps one. */
+function summarise(report: readonly ReportEntry[], rule: ValidatedRule): ReportEntry[] {
+  const found = report.filter((e) => e.outcome !== 'not-found');
+  if (found.length > 0) return found;
+  const subject = report[0]?.subject ?? rule.recipe.kind;
+  return [{ file: '*', subject, outcome: 'not-found', detail: `${rule.recipe.kind}: no matching file uses it` }];
 }
 
 export function unifiedDiff(path: string, before: string, after: string): string {
