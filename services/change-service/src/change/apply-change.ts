@@ -1,0 +1,59 @@
+import type { ReportEntry } from '../recipes/recipe';
+import { runRecipes, type Rule } from '../recipes/runner';
+import type { AnyRecipe } from '../recipes/recipe';
+import { git } from '../git/git-runner';
+import { branchName, type CommitAuthor, type GitWorkspaces } from '../git/git-workspaces';
+
+export interface ChangeInput {
+  readonly remoteUrl: string;
+  readonly taskId: string;
+  readonly application: string;
+  readonly stepId: string;
+  readonly rules: readonly Rule[];
+  readonly author: CommitAuthor;
+  /** First line and why; the per-dependency report is appended. Default: built from the report. */
+  readonly message?: string;
+}
+
+export type ChangeOutcome =
+  | { readonly kind: 'pushed'; readonly branch: string; readonly commit: string; readonly baseCommit: string; readonly reused: boolean; readonly report: readonly ReportEntry[]; readonly diff: string }
+  | { readonly kind: 'not-applicable'; readonly report: readonly ReportEntry[] }
+  | { readonly kind: 'already-at-target'; readonly report: readonly ReportEntry[] };
+
+export function commitMessage(input: Pick<ChangeInput, 'taskId' | 'message'>, report: readonly ReportEntry[]): string {
+  const updated = report.filter((e) => e.outcome === 'updated');
+  const subjects = [...new Set(updated.map((e) => (e.to ? `${e.subject} to ${e.to}` : e.subject)))];
+  const head = input.message?.trim() || `shipshape(${input.taskId}): upgrade ${subjects.slice(0, 3).join(', ')}${subjects.length > 3 ? ', …' : ''}`;
+  const lines = report.map((e) => `- ${e.file}: ${e.subject} ${e.outcome}${e.from || e.to ? ` ${e.from ?? '?'} -> ${e.to ?? '?'}` : ''}${e.reason ? ` (${e.reason})` : ''}`);
+  return `${head}\n\nChanged by Shipshape task ${input.taskId}.\n\n${lines.join('\n')}`;
+}
+
+/**
+ * The `change` step: branch `shipshape/<task>/<application>` from the default branch, apply the
+ * rules, commit, push with a lease. Check before act: when the remote branch's head was made by this
+ * step id, it is returned as is (no new commit, no push).
+ */
+export async function applyChange(
+  workspaces: GitWorkspaces,
+  input: ChangeInput,
+  opts: { registry?: ReadonlyMap<string, AnyRecipe> } = {},
+): Promise<ChangeOutcome> {
+  const branch = branchName(input.taskId, input.application);
+  const existing = await workspaces.remoteBranch(input.remoteUrl, branch);
+  if (existing?.stepId === input.stepId) {
+    const mirror = workspaces.mirrorPath(input.remoteUrl);
+    const baseCommit = (await git(['rev-parse', `${existing.commit}^`], { cwd: mirror })).trim();
+    return { kind: 'pushed', branch, commit: existing.commit, baseCommit, reused: true, report: [], diff: await workspaces.diff(input.remoteUrl, baseCommit, existing.commit) };
+  }
+  const wt = await workspaces.createWorktree(input.remoteUrl, branch, `${input.application}-${input.stepId}`);
+  try {
+    const result = await runRecipes(wt.dir, input.rules, { registry: opts.registry });
+    if (!result.applicable) return { kind: 'not-applicable', report: result.report };
+    const commit = await workspaces.commitAll(wt, input.author, commitMessage(input, result.report), input.stepId);
+    if (!commit) return { kind: 'already-at-target', report: result.report };
+    await workspaces.push(input.remoteUrl, wt, existing?.commit);
+    return { kind: 'pushed', branch, commit, baseCommit: wt.baseCommit, reused: false, report: result.report, diff: await workspaces.diff(input.remoteUrl, wt.baseCommit, commit) };
+  } finally {
+    await workspaces.removeWorktree(input.remoteUrl, wt);
+  }
+}
