@@ -1,8 +1,21 @@
 import { Module } from '@nestjs/common';
+import { CatalogController } from './catalog/catalog.controller';
+import { CatalogService } from './catalog/catalog.service';
+import { OrchestratorWorker } from './orchestration/orchestrator.worker';
+import { RunEngine } from './orchestration/run-engine';
+import { StepDispatcher } from './orchestration/step-dispatcher';
+import { StepResultsController } from './orchestration/step-results.controller';
+import { RunsController } from './runs/runs.controller';
+import { RunsService } from './runs/runs.service';
+import { TasksController } from './tasks/tasks.controller';
+import { TasksService } from './tasks/tasks.service';
 
 /**
  * Root feature module of task-manager. service-kit adds /health, /metrics, the DataSource, the Kafka
- * client and the logger (global); features are imported here as they are built.
+ * client, the logger and the outbox writer (global).
  */
-@Module({})
+@Module({
+  controllers: [CatalogController, TasksController, RunsController, StepResultsController],
+  providers: [CatalogService, TasksService, RunsService, RunEngine, StepDispatcher, OrchestratorWorker],
+})
 export class AppModule {}

@@ -1,0 +1,55 @@
+import { TOPICS } from '@shipshape/contracts';
+import { baseConfigSchema } from '@shipshape/service-kit';
+import { z } from 'zod';
+
+const positiveInt = (fallback: number) => z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1, 'must be at least 1').default(fallback);
+
+/**
+ * task-manager's variables. Topic names default to the catalog's; tests point them at unique topics.
+ * Throttling limits here are platform-wide: shared by every task, across task-manager processes.
+ */
+export const taskManagerConfigSchema = baseConfigSchema.extend({
+  /** Step commands go to `<prefix><service>`. */
+  STEP_COMMANDS_TOPIC_PREFIX: z.string().min(1).default('shipshape.step.commands.'),
+  STEP_RESULTS_TOPIC: z.string().min(1).default(TOPICS.stepResults),
+  RUN_EVENTS_TOPIC: z.string().min(1).default(TOPICS.runEvents),
+  NOTIFICATIONS_TOPIC: z.string().min(1).default(TOPICS.notifications),
+  /** How often the pollers look for queued steps, passed deadlines and due retries. */
+  ORCHESTRATOR_POLL_MS: positiveInt(250),
+  /** Steps in flight at once over all tasks; unset: no global limit. */
+  THROTTLE_GLOBAL_CONCURRENCY: z.coerce.number().int().min(1).optional(),
+  /** Steps in flight per team over all tasks; unset: no team limit. */
+  THROTTLE_TEAM_CONCURRENCY: z.coerce.number().int().min(1).optional(),
+  /** JSON object stage → limit, e.g. {"test-deploy":5}: test environments the platform allows at once. */
+  THROTTLE_STAGE_CONCURRENCY: z
+    .string()
+    .default('{}')
+    .transform((text, ctx) => {
+      try {
+        const parsed = z.record(z.string(), z.number().int().min(1)).safeParse(JSON.parse(text));
+        if (parsed.success) return parsed.data;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object of stage → positive integer' });
+      return z.NEVER;
+    }),
+  /** JSON object stage → dispatches per hour, e.g. {"review":60} (merge requests per hour). */
+  THROTTLE_STAGE_RATE_PER_HOUR: z
+    .string()
+    .default('{}')
+    .transform((text, ctx) => {
+      try {
+        const parsed = z.record(z.string(), z.number().int().min(1)).safeParse(JSON.parse(text));
+        if (parsed.success) return parsed.data;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object of stage → positive integer' });
+      return z.NEVER;
+    }),
+  /** Default person-days a manual upgrade of one application costs (tasks may override). */
+  MANUAL_COST_DAYS_PER_APPLICATION: z.coerce.number().min(0).default(0.5),
+});
+
+export type TaskManagerConfig = z.output<typeof taskManagerConfigSchema>;

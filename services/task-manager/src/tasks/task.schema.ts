@@ -1,0 +1,63 @@
+import { ERROR_CLASSES } from '@shipshape/contracts';
+import { z } from 'zod';
+import { APPROVAL_POLICIES, DEFAULT_RETRY_POLICY, PIPELINE_STAGES, TASK_KINDS, defaultPipeline, defaultStageSpec, type StageSpec, type TaskKind } from '../orchestration/pipeline';
+
+export const ECOSYSTEMS = ['maven', 'gradle', 'npm', 'docker', 'jdk', 'javaagent'] as const;
+
+const text = z.string({ error: 'is required and must be a string' }).trim().min(1, 'must not be empty');
+const names = z.array(text, { error: 'must be a list of strings' }).default([]);
+
+const retrySchema = z.strictObject({
+  initialIntervalMs: z.number().int().min(0).default(DEFAULT_RETRY_POLICY.initialIntervalMs),
+  coefficient: z.number().min(1, 'must be at least 1').default(DEFAULT_RETRY_POLICY.coefficient),
+  maxIntervalMs: z.number().int().min(0).default(DEFAULT_RETRY_POLICY.maxIntervalMs),
+  maxAttempts: z.number().int().min(1, 'must be at least 1').default(DEFAULT_RETRY_POLICY.maxAttempts),
+  nonRetryable: z.array(z.enum(ERROR_CLASSES, { error: `must be error classes: ${ERROR_CLASSES.join(', ')}` })).default([]),
+});
+
+const stageSchema = z.strictObject({
+  name: z.enum(PIPELINE_STAGES, { error: `must be one of ${PIPELINE_STAGES.join(', ')}` }),
+  timeoutMs: z.number().int().min(1, 'must be at least 1').optional(),
+  retry: retrySchema.optional(),
+  concurrency: z.number().int().min(1, 'must be at least 1').nullish(),
+});
+
+/** A task as POST /api/tasks takes it. */
+export const taskSchema = z
+  .strictObject({
+    name: text.optional(),
+    kind: z.enum(TASK_KINDS, { error: `must be one of ${TASK_KINDS.join(', ')}` }),
+    component: z.strictObject({
+      ecosystem: z.enum(ECOSYSTEMS, { error: `must be one of ${ECOSYSTEMS.join(', ')}` }),
+      coordinates: text,
+    }),
+    fromRange: text,
+    toVersion: text,
+    selection: z
+      .strictObject({ teams: names, services: names, applications: names })
+      .refine((s) => s.teams.length + s.services.length + s.applications.length > 0, 'must name at least one team, service or application'),
+    rules: z.array(z.strictObject({ recipe: text, options: z.record(z.string(), z.unknown()).default({}) })).default([]),
+    pluginVersions: z.record(z.string(), text).default({}),
+    pipeline: z
+      .strictObject({ stages: z.array(stageSchema).min(1, 'must list at least one stage') })
+      .refine((p) => new Set(p.stages.map((s) => s.name)).size === p.stages.length, 'must not list a stage twice')
+      .optional(),
+    throttling: z.strictObject({ maxConcurrentSteps: z.number().int().min(1, 'must be at least 1').optional() }).default({}),
+    approval: z.enum(APPROVAL_POLICIES, { error: `must be one of ${APPROVAL_POLICIES.join(', ')}` }).default('manual'),
+    dryRun: z
+      .strictObject({ count: z.number().int().min(1, 'must be at least 1').optional(), percent: z.number().gt(0, 'must be above 0').max(100, 'must be at most 100').optional() })
+      .refine((d) => (d.count === undefined) !== (d.percent === undefined), 'must set exactly one of count and percent')
+      .optional(),
+    manualCostDays: z.number().min(0, 'must be 0 or more').optional(),
+  });
+
+export type TaskSpec = z.output<typeof taskSchema>;
+
+/** The stage list a task's runs go through, with every option filled in. */
+export function resolvePipeline(spec: Pick<TaskSpec, 'kind' | 'pipeline' | 'dryRun'>): StageSpec[] {
+  if (spec.pipeline === undefined) return defaultPipeline(spec.dryRun ? 'dry-run' : (spec.kind satisfies TaskKind));
+  return spec.pipeline.stages.map((s) => {
+    const base = defaultStageSpec(s.name);
+    return { name: s.name, timeoutMs: s.timeoutMs ?? base.timeoutMs, retry: s.retry ?? base.retry, concurrency: s.concurrency ?? null };
+  });
+}
