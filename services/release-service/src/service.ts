@@ -1,10 +1,13 @@
 import type { ServiceOptions } from '@shipshape/service-kit';
 import { AppModule } from './app.module';
+import { releaseConfigSchema, type ReleaseConfig } from './config/release.config';
 import { Initial1795981500000 } from './migrations/1795981500000-initial';
+import { RuntimeAndReleases1796100000000 } from './migrations/1796100000000-runtime-and-releases';
 
 /** How release-service boots: main.ts runs it; the services integration test boots the same definition in-process. */
 export const RELEASE_SERVICE_SERVICE = {
   service: 'release-service',
   module: AppModule,
-  migrations: [Initial1795981500000],
-} as const satisfies ServiceOptions;
+  migrations: [Initial1795981500000, RuntimeAndReleases1796100000000],
+  configSchema: releaseConfigSchema,
+} as const satisfies ServiceOptions<ReleaseConfig>;

@@ -1,0 +1,30 @@
+import { baseConfigSchema } from '@shipshape/service-kit';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+const positiveInt = (what: string) => z.coerce.number({ error: `must be ${what}` }).int(`must be ${what}`).positive(`must be ${what}`);
+
+/** release-service variables on top of the base ones. */
+export const releaseConfigSchema = baseConfigSchema.extend({
+  /** Where the local runtime keeps repository mirrors, builds and instance logs. */
+  RELEASE_WORK_DIR: z.string().min(1).default(join(tmpdir(), 'shipshape-release')),
+  /** Instances an application gets when it has none yet (first release). */
+  RELEASE_DEFAULT_INSTANCES: positiveInt('a positive integer').default(2),
+  /** How often the release worker looks for pending releases (ms). */
+  RELEASE_WORKER_POLL_MS: positiveInt('a positive number of ms').default(500),
+  /** Releases one service process drives at the same time. */
+  RELEASE_WORKER_CONCURRENCY: positiveInt('a positive integer').default(4),
+  /** A worker's claim on a release expires after this (ms) unless renewed; another replica then resumes it. */
+  RELEASE_LEASE_MS: positiveInt('a positive number of ms').default(15_000),
+  /** Build command timeout (ms). */
+  RELEASE_BUILD_TIMEOUT_MS: positiveInt('a positive number of ms').default(600_000),
+  /** How long a started instance has to listen on its port (ms). */
+  RELEASE_START_TIMEOUT_MS: positiveInt('a positive number of ms').default(30_000),
+  /** Environment variable that carries the agent (sidecar) version to every instance. */
+  RELEASE_AGENT_VERSION_VAR: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').default('SHIPSHAPE_AGENT_VERSION'),
+  /** When set, instances also get JAVA_TOOL_OPTIONS=-javaagent:<dir>/agent-<version>.jar. */
+  RELEASE_AGENT_JAR_DIR: z.string().min(1).optional(),
+});
+
+export type ReleaseConfig = z.output<typeof releaseConfigSchema>;

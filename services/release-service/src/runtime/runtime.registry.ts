@@ -1,0 +1,246 @@
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { EVENT_TYPES, TOPICS, type RuntimeInstanceEventInput } from '@shipshape/contracts';
+import { OutboxWriter, type SqlExecutor } from '@shipshape/messaging';
+import { LOGGER } from '@shipshape/service-kit';
+import type { Logger } from '@shipshape/telemetry';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { RUNTIME_DRIVER, type RuntimeDriver } from './runtime-driver';
+import { runsSpec, specOf, type InstanceSpec, type InstanceState, type ReplacementTarget, type RuntimeInstance } from './runtime.types';
+
+interface InstanceRow {
+  application: string;
+  instance_id: string;
+  runtime: string;
+  address: string | null;
+  port: number | null;
+  pid: number | null;
+  version: string;
+  commit: string | null;
+  agent_version: string | null;
+  build_dir: string;
+  start_command: string;
+  env: Record<string, string>;
+  state: InstanceState;
+  target: ReplacementTarget | null;
+  started_at: Date | null;
+  updated_at: Date;
+}
+
+/** TypeORM's query() returns [rows, affected] for UPDATE … RETURNING and plain rows for INSERT/SELECT. */
+export function returnedRows<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
+  return result as T[];
+}
+
+function toInstance(row: InstanceRow): RuntimeInstance {
+  return {
+    application: row.application,
+    instanceId: row.instance_id,
+    runtime: row.runtime,
+    address: row.address,
+    port: row.port,
+    pid: row.pid,
+    version: row.version,
+    commit: row.commit,
+    agentVersion: row.agent_version,
+    location: row.build_dir,
+    startCommand: row.start_command,
+    env: row.env,
+    state: row.state,
+    target: row.target,
+    startedAt: row.started_at?.toISOString() ?? null,
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+/** A start that did not come up: the replacement (or provisioning) cannot go on. */
+export interface StartFailure {
+  readonly kind: 'start-failed';
+  readonly instanceId: string;
+  readonly message: string;
+  readonly logTail: string;
+}
+
+export type InstanceOutcome = { readonly kind: 'ok'; readonly instance: RuntimeInstance } | StartFailure;
+
+/**
+ * The runtime registry: which instance of which application runs what, where. Every change goes
+ * through here so that the row and its RuntimeInstanceEvent (STARTED / REPLACED / STOPPED) commit
+ * together. Each operation is check-before-act: repeating it after a crash finds what it did.
+ */
+@Injectable()
+export class RuntimeRegistry implements OnApplicationBootstrap {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly outbox: OutboxWriter,
+    @Inject(RUNTIME_DRIVER) private readonly driver: RuntimeDriver,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.reconcile();
+  }
+
+  async list(application: string, db: SqlExecutor = this.dataSource): Promise<RuntimeInstance[]> {
+    const rows = (await db.query(
+      `SELECT * FROM runtime_instances WHERE application = $1 AND state <> 'stopped' ORDER BY length(instance_id), instance_id`,
+      [application],
+    )) as InstanceRow[];
+    return rows.map(toInstance);
+  }
+
+  async get(application: string, instanceId: string): Promise<RuntimeInstance | null> {
+    const rows = (await this.dataSource.query('SELECT * FROM runtime_instances WHERE application = $1 AND instance_id = $2', [application, instanceId])) as InstanceRow[];
+    return rows[0] === undefined ? null : toInstance(rows[0]);
+  }
+
+  private async publish(tx: SqlExecutor, instance: RuntimeInstance, state: RuntimeInstanceEventInput['state'], previousVersion: string | null): Promise<void> {
+    const value = {
+      eventId: randomUUID(),
+      occurredAt: Date.now(),
+      application: instance.application,
+      instance: instance.instanceId,
+      address: instance.address ?? '',
+      version: instance.version,
+      commit: instance.commit,
+      state,
+      previousVersion,
+      environment: 'production',
+      runtime: instance.runtime,
+      components: instance.agentVersion === null ? {} : { agent: instance.agentVersion },
+    } satisfies RuntimeInstanceEventInput;
+    await this.outbox.add(tx, {
+      topic: TOPICS.runtimeInstances,
+      key: `${instance.application}/${instance.instanceId}`,
+      eventType: EVENT_TYPES.runtimeInstanceEvent,
+      value,
+    });
+  }
+
+  /** Starts the instance on the spec unless it already runs it (alive). */
+  async ensureStarted(application: string, instanceId: string, spec: InstanceSpec): Promise<InstanceOutcome> {
+    const existing = await this.get(application, instanceId);
+    if (existing !== null && existing.state === 'running' && runsSpec(existing, spec) && (await this.driver.alive(existing))) return { kind: 'ok', instance: existing };
+    if (existing !== null && existing.state !== 'stopped') await this.driver.stop(existing);
+    const started = await this.driver.start({ application, instanceId, location: spec.location, startCommand: spec.startCommand, env: spec.env });
+    if (started.kind === 'start-failed') return { kind: 'start-failed', instanceId, message: started.message, logTail: started.logTail };
+    return this.dataSource.transaction(async (tx) => {
+      const rows = returnedRows<InstanceRow>(await tx.query(
+        `INSERT INTO runtime_instances (application, instance_id, runtime, address, port, pid, version, commit, agent_version, build_dir, start_command, env, state, target, started_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'running', NULL, now(), now())
+         ON CONFLICT (application, instance_id) DO UPDATE SET runtime = EXCLUDED.runtime, address = EXCLUDED.address, port = EXCLUDED.port, pid = EXCLUDED.pid,
+           version = EXCLUDED.version, commit = EXCLUDED.commit, agent_version = EXCLUDED.agent_version, build_dir = EXCLUDED.build_dir,
+           start_command = EXCLUDED.start_command, env = EXCLUDED.env, state = 'running', target = NULL, started_at = now(), updated_at = now()
+         RETURNING *`,
+        [application, instanceId, this.driver.name, started.address, started.port, started.pid, spec.version, spec.commit, spec.agentVersion, spec.location, spec.startCommand, JSON.stringify(spec.env)],
+      ));
+      const instance = toInstance(rows[0] as InstanceRow);
+      await this.publish(tx, instance, 'STARTED', null);
+      return { kind: 'ok', instance } as const;
+    });
+  }
+
+  /**
+   * Puts the spec in place of what the instance runs: records the target first, starts the new process
+   * (recorded too), stops the old one, then swaps the row and publishes REPLACED. A repeat after a crash
+   * at any point finishes the same replacement instead of starting a second process.
+   */
+  async replace(application: string, instanceId: string, spec: InstanceSpec): Promise<InstanceOutcome> {
+    const current = await this.get(application, instanceId);
+    if (current === null || current.state === 'stopped') return this.ensureStarted(application, instanceId, spec);
+    if (current.state === 'running' && runsSpec(current, spec)) {
+      if (await this.driver.alive(current)) return { kind: 'ok', instance: current };
+      return this.ensureStarted(application, instanceId, spec);
+    }
+
+    let target: ReplacementTarget | null = current.target !== null && runsSpec(current.target, spec) ? current.target : null;
+    if (target !== null && !(await this.driver.alive(target))) {
+      await this.driver.stop(target);
+      target = null;
+    }
+    if (target === null) {
+      if (current.target !== null) await this.driver.stop(current.target);
+      const pending: ReplacementTarget = { ...spec, pid: null, port: null, address: null };
+      await this.setTarget(application, instanceId, pending);
+      const started = await this.driver.start({ application, instanceId, location: spec.location, startCommand: spec.startCommand, env: spec.env });
+      if (started.kind === 'start-failed') {
+        await this.setTarget(application, instanceId, null);
+        return { kind: 'start-failed', instanceId, message: started.message, logTail: started.logTail };
+      }
+      target = { ...spec, pid: started.pid, port: started.port, address: started.address };
+      await this.setTarget(application, instanceId, target);
+    }
+
+    await this.driver.stop(current);
+    const replacement = target;
+    return this.dataSource.transaction(async (tx) => {
+      const rows = returnedRows<InstanceRow>(await tx.query(
+        `UPDATE runtime_instances SET address = $3, port = $4, pid = $5, version = $6, commit = $7, agent_version = $8, build_dir = $9,
+           start_command = $10, env = $11, state = 'running', target = NULL, started_at = now(), updated_at = now()
+         WHERE application = $1 AND instance_id = $2 RETURNING *`,
+        [application, instanceId, replacement.address, replacement.port, replacement.pid, replacement.version, replacement.commit, replacement.agentVersion,
+          replacement.location, replacement.startCommand, JSON.stringify(replacement.env)],
+      ));
+      const instance = toInstance(rows[0] as InstanceRow);
+      await this.publish(tx, instance, 'REPLACED', current.version);
+      return { kind: 'ok', instance } as const;
+    });
+  }
+
+  private async setTarget(application: string, instanceId: string, target: ReplacementTarget | null): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE runtime_instances SET target = $3, state = CASE WHEN $3::jsonb IS NULL THEN 'running' ELSE 'replacing' END, updated_at = now()
+       WHERE application = $1 AND instance_id = $2`,
+      [application, instanceId, target === null ? null : JSON.stringify(target)],
+    );
+  }
+
+  /** Stops the instance (and a replacement in flight) and publishes STOPPED. */
+  async stop(application: string, instanceId: string): Promise<RuntimeInstance | null> {
+    const current = await this.get(application, instanceId);
+    if (current === null || current.state === 'stopped') return current;
+    if (current.target !== null) await this.driver.stop(current.target);
+    await this.driver.stop(current);
+    return this.dataSource.transaction(async (tx) => {
+      const rows = returnedRows<InstanceRow>(await tx.query(
+        `UPDATE runtime_instances SET state = 'stopped', pid = NULL, target = NULL, updated_at = now() WHERE application = $1 AND instance_id = $2 RETURNING *`,
+        [application, instanceId],
+      ));
+      const instance = toInstance(rows[0] as InstanceRow);
+      await this.publish(tx, instance, 'STOPPED', null);
+      return instance;
+    });
+  }
+
+  async stopAll(application: string): Promise<number> {
+    const instances = await this.list(application);
+    for (const instance of instances) await this.stop(application, instance.instanceId);
+    return instances.length;
+  }
+
+  /**
+   * After a (re)start of release-service: an instance whose process is alive and answering is adopted as
+   * it is (no duplicate); a dead one is started again on what the registry says it runs. Replacements in
+   * flight are left to the release that owns them.
+   */
+  async reconcile(): Promise<{ adopted: number; restarted: number }> {
+    const rows = (await this.dataSource.query(`SELECT * FROM runtime_instances WHERE state IN ('running', 'starting', 'failed')`)) as InstanceRow[];
+    let adopted = 0;
+    let restarted = 0;
+    for (const instance of rows.map(toInstance)) {
+      if (await this.driver.alive(instance)) {
+        adopted += 1;
+        continue;
+      }
+      const outcome = await this.ensureStarted(instance.application, instance.instanceId, specOf(instance));
+      if (outcome.kind === 'ok') restarted += 1;
+      else {
+        await this.dataSource.query(`UPDATE runtime_instances SET state = 'failed', updated_at = now() WHERE application = $1 AND instance_id = $2`, [instance.application, instance.instanceId]);
+        this.logger.warn({ application: instance.application, instance: instance.instanceId, reason: outcome.message }, 'instance could not be restarted');
+      }
+    }
+    if (rows.length > 0) this.logger.info({ adopted, restarted }, 'runtime registry reconciled');
+    return { adopted, restarted };
+  }
+}
