@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
+import { ChangeModule } from './change/change.module';
 
 /**
  * Root feature module of change-service. service-kit adds /health, /metrics, the DataSource, the Kafka
- * client and the logger (global); features are imported here as they are built.
+ * client and the logger (global); features are imported here.
  */
-@Module({})
+@Module({ imports: [ChangeModule] })
 export class AppModule {}

@@ -11,6 +11,8 @@ export interface ChangeInput {
   readonly stepId: string;
   readonly rules: readonly Rule[];
   readonly author: CommitAuthor;
+  /** Default `shipshape/<task>/<application>`. */
+  readonly branch?: string;
   /** First line and why; the per-dependency report is appended. Default: built from the report. */
   readonly message?: string;
 }
@@ -38,7 +40,7 @@ export async function applyChange(
   input: ChangeInput,
   opts: { registry?: ReadonlyMap<string, AnyRecipe> } = {},
 ): Promise<ChangeOutcome> {
-  const branch = branchName(input.taskId, input.application);
+  const branch = input.branch ?? branchName(input.taskId, input.application);
   const existing = await workspaces.remoteBranch(input.remoteUrl, branch);
   if (existing?.stepId === input.stepId) {
     const mirror = workspaces.mirrorPath(input.remoteUrl);

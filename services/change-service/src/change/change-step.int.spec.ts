@@ -1,0 +1,138 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { AvroCodec, EVENT_SAMPLES, EVENT_TYPES, TOPICS, type StepCommand, type StepResult } from '@shipshape/contracts';
+import { HEADERS } from '@shipshape/messaging';
+import { startServiceApp, type RunningServiceApp } from '@shipshape/service-kit';
+import { createTestDatabase, createTopics, deleteTopics, getTestInfra, uniqueTopic, waitFor, type TestDatabase } from '@shipshape/testkit';
+import { Kafka, type Consumer, type Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { git } from '../git/git-runner';
+import { createBareRepo } from '../git/seed-repo';
+import { CHANGE_SERVICE_SERVICE } from '../service';
+import { findStep } from './change-step.store';
+
+const codec = AvroCodec.fromContracts();
+const fixture = resolve(__dirname, '../recipes/maven/__fixtures__/multi-module');
+const runId = `run-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+const commandTopic = uniqueTopic('change-steps-test');
+
+let root: string;
+let db: TestDatabase;
+let app: RunningServiceApp;
+let kafka: Kafka;
+let producer: Producer;
+let consumer: Consumer;
+const results: StepResult[] = [];
+
+function command(over: Partial<StepCommand> & { stepId: string }, repo: string): StepCommand {
+  const base = EVENT_SAMPLES.StepCommand;
+  return {
+    ...base,
+    eventId: `evt-${over.stepId}`,
+    runId,
+    taskId: 'rpc-2.0',
+    issuedAt: Date.now(),
+    deadline: Date.now() + 600_000,
+    application: { ...base.application, name: 'billing', repositoryUrl: `file://${repo}` },
+    rules: [{ recipe: 'maven', optionsJson: JSON.stringify({ groupId: 'com.acme.rpc', artifactId: 'rpc-client', toVersion: '2.0.0' }) }],
+    parameters: { ...base.parameters, change: { ...base.parameters.change!, branchName: '', commitMessage: 'Upgrade com.acme.rpc:rpc-client to 2.0.0' } },
+    ...over,
+  };
+}
+
+async function send(cmd: StepCommand): Promise<void> {
+  await producer.send({
+    topic: commandTopic,
+    messages: [{ key: cmd.runId, value: codec.encode('StepCommand', cmd), headers: { [HEADERS.messageId]: cmd.stepId, [HEADERS.eventType]: EVENT_TYPES.stepCommand } }],
+  });
+}
+
+const resultFor = (stepId: string) => waitFor(() => results.find((r) => r.stepId === stepId), { timeoutMs: 30_000, description: `StepResult of ${stepId}` });
+
+beforeAll(async () => {
+  const infra = await getTestInfra();
+  root = mkdtempSync(join(tmpdir(), 'shipshape-change-int-'));
+  await createTopics(infra.kafkaBrokers, [commandTopic]);
+  db = await createTestDatabase('change_steps', { create: false });
+  app = await startServiceApp({
+    ...CHANGE_SERVICE_SERVICE,
+    env: {
+      DATABASE_URL: infra.databaseUrl,
+      DATABASE_NAME: db.name,
+      KAFKA_BROKERS: infra.kafkaBrokers,
+      LOG_LEVEL: 'warn',
+      CHANGE_GIT_CACHE_DIR: join(root, 'mirrors'),
+      CHANGE_WORK_DIR: join(root, 'work'),
+      CHANGE_GIT_AUTHOR_NAME: 'Shipshape Bot',
+      CHANGE_GIT_AUTHOR_EMAIL: 'bot@example.com',
+      CHANGE_WORKER_POLL_MS: '50',
+    },
+    port: 0,
+    host: '127.0.0.1',
+    messaging: { consumes: [commandTopic], groupId: `change-test-${runId}` },
+  });
+  kafka = new Kafka({ clientId: 'change-step-test', brokers: infra.kafkaBrokers.split(','), logLevel: 0 });
+  producer = kafka.producer();
+  await producer.connect();
+  consumer = kafka.consumer({ groupId: `change-results-${runId}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic: TOPICS.stepResults, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      if (message.key?.toString() !== runId || !message.value) return;
+      results.push(codec.decodeAs(message.value, 'StepResult').value);
+    },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await consumer?.disconnect();
+  await producer?.disconnect();
+  await app?.app.close();
+  await db?.drop();
+  const infra = await getTestInfra();
+  await deleteTopics(infra.kafkaBrokers, [commandTopic]).catch(() => undefined);
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('change stage over Kafka', () => {
+  it('applies the rules on a branch, pushes it, and reports SUCCEEDED with the branch acquired; a repeated command makes no second commit', async () => {
+    const repo = join(root, 'remotes', 'billing.git');
+    await createBareRepo(repo, { fromDir: fixture });
+    const cmd = command({ stepId: `${runId}:change:1` }, repo);
+    await send(cmd);
+    const result = await resultFor(cmd.stepId);
+
+    expect(result).toMatchObject({ outcome: 'SUCCEEDED', service: 'change-service', stage: 'change', errorClass: null });
+    expect(result.acquired).toEqual([
+      { kind: 'branch', id: 'billing:shipshape/rpc-2.0/billing', attributes: expect.objectContaining({ branch: 'shipshape/rpc-2.0/billing', repositoryUrl: `file://${repo}` }) },
+    ]);
+    const diff = await git(['diff', '--unified=0', 'main', 'shipshape/rpc-2.0/billing'], { cwd: repo });
+    expect(diff.split('\n').filter((l) => /^[-+][^-+]/.test(l))).toEqual([
+      '-        <rpc.version>1.8.2</rpc.version> <!-- keep in sync with platform -->',
+      '+        <rpc.version>2.0.0</rpc.version> <!-- keep in sync with platform -->',
+    ]);
+    expect(await git(['log', '-1', '--format=%an|%s', 'shipshape/rpc-2.0/billing'], { cwd: repo })).toBe('Shipshape Bot|Upgrade com.acme.rpc:rpc-client to 2.0.0\n');
+
+    // the same command again (same step id, new Kafka message): no new step, no new commit, no second result
+    await send({ ...cmd, eventId: 'evt-again' });
+    await send(command({ stepId: `${runId}:probe` }, join(root, 'remotes', 'missing.git')));
+    await resultFor(`${runId}:probe`); // the probe was consumed after the repeat, so the repeat was handled
+    expect(results.filter((r) => r.stepId === cmd.stepId)).toHaveLength(1);
+    expect((await findStep(app.context.dataSource, cmd.stepId))?.executions).toBe(1);
+    expect((await git(['rev-list', '--count', 'shipshape/rpc-2.0/billing'], { cwd: repo })).trim()).toBe('2');
+  });
+
+  it('ends NOT_APPLICABLE with no branch left when the application does not use the component, and INVALID_INPUT naming file and line', async () => {
+    const repo = join(root, 'remotes', 'web.git');
+    await createBareRepo(repo, { files: { 'package.json': '{\n  "name": "web",\n  "dependencies": { "express": "^4.18.2" }\n}\n', 'pom.xml': '<project>\n  <dependencies>\n</project>\n' } });
+    const na = command({ stepId: `${runId}:na`, application: { ...EVENT_SAMPLES.StepCommand.application, name: 'web', repositoryUrl: `file://${repo}` }, rules: [{ recipe: 'npm', optionsJson: '{"packageName":"left-pad","toVersion":"1.3.0"}' }] }, repo);
+    const bad = command({ stepId: `${runId}:bad`, application: { ...EVENT_SAMPLES.StepCommand.application, name: 'web', repositoryUrl: `file://${repo}` } }, repo);
+    await send(na);
+    await send(bad);
+    expect(await resultFor(na.stepId)).toMatchObject({ outcome: 'FAILED', errorClass: 'NOT_APPLICABLE' });
+    expect(await resultFor(bad.stepId)).toMatchObject({ outcome: 'FAILED', errorClass: 'INVALID_INPUT', message: expect.stringContaining('pom.xml:3: closing tag </project> does not match <dependencies>') });
+    expect((await git(['branch', '--list', 'shipshape/*'], { cwd: repo })).trim()).toBe('');
+  });
+});

@@ -1,0 +1,58 @@
+import type { StepCommand, StepResultInput } from '@shipshape/contracts';
+import type { OutboxWriter, SqlExecutor } from '@shipshape/messaging';
+import { EVENT_TYPES, TOPICS } from '@shipshape/contracts';
+import type { DataSource } from 'typeorm';
+
+export interface ClaimedStep {
+  readonly stepId: string;
+  readonly command: StepCommand;
+  readonly executions: number;
+}
+
+/** How long a running step is owned by one worker before another may take it over (crash recovery). */
+const LEASE = '15 minutes';
+
+/** Records an accepted step (check before act: a step id already recorded is left as it is). Returns whether it was new. */
+export async function recordStep(tx: SqlExecutor, cmd: StepCommand): Promise<boolean> {
+  const rows = (await tx.query(
+    `INSERT INTO change_steps (step_id, run_id, task_id, stage, application, command)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (step_id) DO NOTHING RETURNING step_id`,
+    [cmd.stepId, cmd.runId, cmd.taskId, cmd.stage, cmd.application.name, JSON.stringify(cmd)],
+  )) as unknown[];
+  return rows.length > 0;
+}
+
+/** Takes the oldest pending step (or one whose worker's lease ran out) with FOR UPDATE SKIP LOCKED. */
+export async function claimStep(dataSource: DataSource): Promise<ClaimedStep | undefined> {
+  const rows = (await dataSource.query(
+    `UPDATE change_steps SET state = 'running', executions = executions + 1, locked_until = now() + interval '${LEASE}', updated_at = now()
+     WHERE step_id = (
+       SELECT step_id FROM change_steps
+       WHERE state = 'pending' OR (state = 'running' AND locked_until < now())
+       ORDER BY created_at FOR UPDATE SKIP LOCKED LIMIT 1)
+     RETURNING step_id, command, executions`,
+  )) as [{ step_id: string; command: StepCommand; executions: number }[], number];
+  const row = rows[0]?.[0];
+  return row ? { stepId: row.step_id, command: row.command, executions: row.executions } : undefined;
+}
+
+/** Marks the step done and publishes its result through the outbox, in one transaction. */
+export async function completeStep(dataSource: DataSource, outbox: OutboxWriter, result: StepResultInput): Promise<void> {
+  await dataSource.transaction(async (tx) => {
+    const updated = (await tx.query(
+      `UPDATE change_steps SET state = 'done', result = $2, locked_until = NULL, updated_at = now() WHERE step_id = $1 AND state = 'running' RETURNING step_id`,
+      [result.stepId, JSON.stringify(result)],
+    )) as [unknown[], number];
+    if (updated[0].length === 0) return; // someone else completed it
+    await outbox.add(tx, { topic: TOPICS.stepResults, key: result.runId, eventType: EVENT_TYPES.stepResult, value: result });
+  });
+}
+
+export async function findStep(dataSource: DataSource, stepId: string): Promise<{ state: string; executions: number; result: StepResultInput | null } | undefined> {
+  const rows = (await dataSource.query('SELECT state, executions, result FROM change_steps WHERE step_id = $1', [stepId])) as {
+    state: string;
+    executions: number;
+    result: StepResultInput | null;
+  }[];
+  return rows[0];
+}
