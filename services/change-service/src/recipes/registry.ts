@@ -3,10 +3,12 @@ import { dockerRecipe } from './docker';
 import { javaRecipe } from './java';
 import { mavenRecipe } from './maven';
 import { createNpmRecipe, type LockfileUpdater } from './npm';
+import { propertiesRecipe } from './properties';
+import { yamlRecipe } from './yaml';
 
 /** Every recipe, by the short kind used in rules (`maven`, `npm`…). Explicit: nothing registers itself. */
 export function createRegistry(deps: { lockfileUpdater?: LockfileUpdater } = {}): ReadonlyMap<string, AnyRecipe> {
-  const recipes: AnyRecipe[] = [mavenRecipe, createNpmRecipe(deps.lockfileUpdater), javaRecipe, dockerRecipe];
+  const recipes: AnyRecipe[] = [mavenRecipe, createNpmRecipe(deps.lockfileUpdater), javaRecipe, dockerRecipe, yamlRecipe, propertiesRecipe];
   return new Map(recipes.map((r) => [r.kind, r]));
 }
 
