@@ -1,3 +1,4 @@
+import { stepCommandsTopic } from '@shipshape/contracts';
 import type { ServiceOptions } from '@shipshape/service-kit';
 import { AppModule } from './app.module';
 import { releaseConfigSchema, type ReleaseConfig } from './config/release.config';
@@ -10,4 +11,5 @@ export const RELEASE_SERVICE_SERVICE = {
   module: AppModule,
   migrations: [Initial1795981500000, RuntimeAndReleases1796100000000],
   configSchema: releaseConfigSchema,
+  messaging: { consumes: [stepCommandsTopic('release-service')] },
 } as const satisfies ServiceOptions<ReleaseConfig>;

@@ -78,8 +78,19 @@ export class RuntimeRegistry implements OnApplicationBootstrap {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
+  private reconciliation: Promise<void> | null = null;
+
   async onApplicationBootstrap(): Promise<void> {
-    await this.reconcile();
+    await this.reconciled();
+  }
+
+  /** Runs the boot-time reconciliation once; resolves when it is over (workers wait for it before touching instances). */
+  reconciled(): Promise<void> {
+    this.reconciliation ??= this.reconcile().then(
+      () => undefined,
+      (error: unknown) => this.logger.error({ err: error }, 'runtime registry reconciliation failed'),
+    );
+    return this.reconciliation;
   }
 
   async list(application: string, db: SqlExecutor = this.dataSource): Promise<RuntimeInstance[]> {
