@@ -55,6 +55,14 @@ describe('classifyFailure on real tool output', () => {
     expect(result.failingTests).toEqual(['com.example.AppTest.greets', 'com.example.AppTest.crashes']);
   });
 
+  it('counts a health check that never answered as ENV_CONFIG, unless the start log says more', () => {
+    expect(classifyFailure({ phase: 'health', exitCode: null, timedOut: true, log: '' })).toMatchObject({ errorClass: 'ENV_CONFIG', signature: 'health.never-answered' });
+    expect(classifyFailure({ phase: 'health', exitCode: null, timedOut: true, log: fixture('node-missing-variable') })).toMatchObject({
+      errorClass: 'ENV_CONFIG',
+      signature: 'app.missing-variable',
+    });
+  });
+
   it('does not take a refused connection inside the running app for a platform blip', () => {
     const result = classifyFailure({ phase: 'smoke', exitCode: 1, timedOut: false, log: fixture('npm-network-refused') });
 

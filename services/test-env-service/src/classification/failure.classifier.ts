@@ -1,3 +1,4 @@
+import type { ErrorClass } from '@shipshape/contracts';
 import { PHASE_FALLBACK, SIGNATURES, type FailureClass, type Phase, type Signature } from './signatures';
 
 /** How a command of one phase ended. */
@@ -12,7 +13,8 @@ export interface PhaseOutcome {
 }
 
 export interface Classification {
-  readonly errorClass: FailureClass;
+  /** One of the FailureClass values when decided from a log; INTERNAL for the platform's own problems. */
+  readonly errorClass: FailureClass | Extract<ErrorClass, 'INTERNAL'>;
   /** Id of the signature that decided, `timeout`, `flaky-rerun`, or `fallback.<phase>` when none matched. */
   readonly signature: string;
   readonly summary: string;
@@ -31,13 +33,17 @@ export function classifyFailure(outcome: PhaseOutcome, table: readonly Signature
   const log = outcome.log.replace(ANSI, '');
   const failingTests = extractFailingTests(log);
   const compilerErrors = extractCompilerErrors(log);
-  if (outcome.timedOut) {
+  // A health check that never answers is the environment's configuration (health path, port), not a slow platform.
+  if (outcome.timedOut && outcome.phase !== 'health') {
     return { errorClass: 'TIMEOUT', signature: 'timeout', summary: `the ${outcome.phase} phase exceeded its timeout`, failingTests, compilerErrors };
   }
   const match = table.find(
     (s) => s.phases.includes(outcome.phase) && (s.exitCode === undefined || s.exitCode === outcome.exitCode) && s.pattern.test(log),
   );
   if (match) return { errorClass: match.errorClass, signature: match.id, summary: match.summary, failingTests, compilerErrors };
+  if (outcome.phase === 'health' && outcome.timedOut) {
+    return { errorClass: 'ENV_CONFIG', signature: 'health.never-answered', summary: 'the health path never answered 2xx', failingTests, compilerErrors };
+  }
   return {
     errorClass: PHASE_FALLBACK[outcome.phase],
     signature: `fallback.${outcome.phase}`,
