@@ -2,6 +2,8 @@ import type { AnyRecipe } from './recipe';
 import { dockerRecipe } from './docker';
 import { gradleRecipe } from './gradle';
 import { javaRecipe } from './java';
+import { javaagentRecipe } from './javaagent';
+import { jdkRecipe } from './jdk';
 import { mavenRecipe } from './maven';
 import { createNpmRecipe, type LockfileUpdater } from './npm';
 import { propertiesRecipe } from './properties';
@@ -9,7 +11,7 @@ import { yamlRecipe } from './yaml';
 
 /** Every recipe, by the short kind used in rules (`maven`, `npm`…). Explicit: nothing registers itself. */
 export function createRegistry(deps: { lockfileUpdater?: LockfileUpdater } = {}): ReadonlyMap<string, AnyRecipe> {
-  const recipes: AnyRecipe[] = [mavenRecipe, gradleRecipe, createNpmRecipe(deps.lockfileUpdater), javaRecipe, dockerRecipe, yamlRecipe, propertiesRecipe];
+  const recipes: AnyRecipe[] = [mavenRecipe, gradleRecipe, createNpmRecipe(deps.lockfileUpdater), javaRecipe, dockerRecipe, jdkRecipe, javaagentRecipe, yamlRecipe, propertiesRecipe];
   return new Map(recipes.map((r) => [r.kind, r]));
 }
 
