@@ -1,3 +1,4 @@
+import { stepCommandsTopic, TOPICS } from '@shipshape/contracts';
 import type { ServiceOptions } from '@shipshape/service-kit';
 import { AppModule } from './app.module';
 import { testEnvConfigSchema, type TestEnvConfig } from './config/test-env.config';
@@ -10,4 +11,5 @@ export const TEST_ENV_SERVICE_SERVICE = {
   module: AppModule,
   migrations: [Initial1795981500000, Environments1796000000000],
   configSchema: testEnvConfigSchema,
+  messaging: { consumes: [stepCommandsTopic('test-env-service'), TOPICS.runEvents] },
 } as const satisfies ServiceOptions<TestEnvConfig>;

@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TOPICS } from '@shipshape/contracts';
 import { baseConfigSchema } from '@shipshape/service-kit';
 import { z } from 'zod';
 import type { Phase } from '../classification';
@@ -17,6 +18,8 @@ export const testEnvConfigSchema = baseConfigSchema.extend({
   TEST_ENV_REAPER_INTERVAL_MS: z.coerce.number({ error: 'must be a number' }).int().min(100, 'must be at least 100').default(30_000),
   /** Steps one process executes at once (each holds an environment slot while it deploys). */
   TEST_ENV_WORKERS: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').default(2),
+  /** Where step results go; tests point it at a topic of their own. */
+  TEST_ENV_RESULTS_TOPIC: z.string().min(1).default(TOPICS.stepResults),
   /** Extra arguments for every mvn the platform implies, e.g. `-o` with a warm local repository. */
   TEST_ENV_MAVEN_ARGS: z.string().default(''),
   /** Bytes of the failing phase's log that go into the step result. */
