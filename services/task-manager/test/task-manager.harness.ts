@@ -96,7 +96,7 @@ export function acquiredBy(command: StepCommand): StepResultInput['acquired'] {
 }
 
 /** The default behaviour: every step succeeds at once, acquiring what the real service would. */
-export const ALWAYS_SUCCEED: PeerBehaviour = (c) => [succeeded(c, { acquired: acquiredBy(c), released: c.stage.endsWith('-release') ? c.resources : [] })];
+export const ALWAYS_SUCCEED = (c: StepCommand): StepResultInput[] => [succeeded(c, { acquired: acquiredBy(c), released: c.stage.endsWith('-release') ? c.resources : [] })];
 
 /**
  * A test peer standing in for the step services: consumes the command topics over real Kafka and

@@ -133,8 +133,8 @@ export class RunEngine {
           const inserted = (await tx.query(
             `INSERT INTO steps (step_id, run_id, task_id, stage, attempt, service, team, status, timeout_ms, stage_limit, task_limit, command,
                                 dispatched_at, deadline)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
-                     CASE WHEN $8 = 'dispatched' THEN now() END, CASE WHEN $8 = 'dispatched' THEN now() + $9 * interval '1 millisecond' END)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text, $9::bigint, $10, $11, $12,
+                     CASE WHEN $8 = 'dispatched' THEN now() END, CASE WHEN $8 = 'dispatched' THEN now() + $9::bigint * interval '1 millisecond' END)
              ON CONFLICT (step_id) DO NOTHING RETURNING step_id`,
             [
               effect.stepId, run.id, run.task_id, effect.stage, effect.attempt, STAGE_SERVICE[effect.stage], run.team,
@@ -151,7 +151,7 @@ export class RunEngine {
           break;
         case 'schedule-retry':
           await tx.query(
-            `INSERT INTO scheduled_retries (run_id, stage, attempt, due_at) VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond') ON CONFLICT DO NOTHING`,
+            `INSERT INTO scheduled_retries (run_id, stage, attempt, due_at) VALUES ($1, $2, $3, now() + $4::bigint * interval '1 millisecond') ON CONFLICT DO NOTHING`,
             [run.id, effect.stage, effect.attempt, effect.delayMs],
           );
           break;

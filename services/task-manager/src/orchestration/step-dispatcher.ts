@@ -10,7 +10,7 @@ import { commandMessage } from './run-engine';
 /** One advisory lock for every task-manager process: throttle decisions are made by one at a time. */
 export const DISPATCH_LOCK_KEY = 7_310_001;
 
-interface QueuedStep {
+export interface QueuedStep {
   step_id: string;
   task_id: string;
   stage: string;
@@ -29,6 +29,7 @@ export interface ThrottleLimits {
 }
 
 export interface InFlight {
+  /** Steps in flight (dispatched, no result yet), by scope. */
   total: number;
   byTeam: Map<string, number>;
   byStage: Map<string, number>;
@@ -39,21 +40,42 @@ export interface InFlight {
 
 const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
+function admissible(s: QueuedStep, limits: ThrottleLimits, inFlight: InFlight): boolean {
+  if (limits.perTeam !== undefined && (inFlight.byTeam.get(s.team) ?? 0) >= limits.perTeam) return false;
+  const stageLimit = limits.perStage[s.stage];
+  if (stageLimit !== undefined && (inFlight.byStage.get(s.stage) ?? 0) >= stageLimit) return false;
+  if (s.stage_limit !== null && (inFlight.byTaskStage.get(`${s.task_id}/${s.stage}`) ?? 0) >= s.stage_limit) return false;
+  if (s.task_limit !== null && (inFlight.byTask.get(s.task_id) ?? 0) >= s.task_limit) return false;
+  const rate = limits.ratePerHour[s.stage];
+  return rate === undefined || (inFlight.hourByStage.get(s.stage) ?? 0) < rate;
+}
+
 /**
- * Pure: which queued steps (already in fair order) may leave now without any limit being exceeded.
- * Counters are updated as steps are admitted, so one round never overshoots.
+ * Pure: which queued steps (oldest first) may leave now without any limit being exceeded, in fair
+ * order: each admission goes to the task with the fewest steps in flight, within it to the team with
+ * the fewest, then to the oldest step (max-min fair share, so a big or early task cannot starve the
+ * others). Counters are updated as steps are admitted, so one round never overshoots.
  */
-export function admit(queue: readonly QueuedStep[], limits: ThrottleLimits, inFlight: InFlight): QueuedStep[] {
+export function admit(queue: readonly QueuedStep[], limits: ThrottleLimits, inFlight: InFlight, max = 500): QueuedStep[] {
   const out: QueuedStep[] = [];
-  for (const s of queue) {
+  const pending = [...queue];
+  while (out.length < max && pending.length > 0) {
     if (limits.global !== undefined && inFlight.total >= limits.global) break;
-    if (limits.perTeam !== undefined && (inFlight.byTeam.get(s.team) ?? 0) >= limits.perTeam) continue;
-    const stageLimit = limits.perStage[s.stage];
-    if (stageLimit !== undefined && (inFlight.byStage.get(s.stage) ?? 0) >= stageLimit) continue;
-    if (s.stage_limit !== null && (inFlight.byTaskStage.get(`${s.task_id}/${s.stage}`) ?? 0) >= s.stage_limit) continue;
-    if (s.task_limit !== null && (inFlight.byTask.get(s.task_id) ?? 0) >= s.task_limit) continue;
-    const rate = limits.ratePerHour[s.stage];
-    if (rate !== undefined && (inFlight.hourByStage.get(s.stage) ?? 0) >= rate) continue;
+    let best = -1;
+    for (let i = 0; i < pending.length; i++) {
+      const s = pending[i]!;
+      if (!admissible(s, limits, inFlight)) continue;
+      if (best === -1) {
+        best = i;
+        continue;
+      }
+      const b = pending[best]!;
+      const byTask = (inFlight.byTask.get(s.task_id) ?? 0) - (inFlight.byTask.get(b.task_id) ?? 0);
+      const byTeam = (inFlight.byTeam.get(s.team) ?? 0) - (inFlight.byTeam.get(b.team) ?? 0);
+      if (byTask < 0 || (byTask === 0 && byTeam < 0)) best = i;
+    }
+    if (best === -1) break;
+    const [s] = pending.splice(best, 1) as [QueuedStep];
     inFlight.total++;
     bump(inFlight.byTeam, s.team);
     bump(inFlight.byStage, s.stage);
@@ -68,8 +90,7 @@ export function admit(queue: readonly QueuedStep[], limits: ThrottleLimits, inFl
 /**
  * Dispatches steps queued behind throttles: global, per-team and per-stage concurrency and per-stage
  * rate limits from config (shared by all tasks), per-task stage concurrency and per-task limits.
- * Waiting steps are taken in fair order: round-robin over tasks and, within a task, over teams,
- * oldest first. Release steps are never throttled (they give capacity back).
+ * Waiting steps are taken in fair order (see admit). Release steps are never throttled (they give capacity back).
  */
 @Injectable()
 export class StepDispatcher {
@@ -131,10 +152,7 @@ export class StepDispatcher {
       if (!lock?.ok) return 0; // another process is dispatching
       const queue = (await tx.query(
         `SELECT step_id, task_id, stage, team, timeout_ms, stage_limit, task_limit, command
-           FROM (SELECT s.*, row_number() OVER (PARTITION BY task_id, team ORDER BY queued_at, step_id) AS team_rank
-                   FROM steps s WHERE status = 'queued') q
-          ORDER BY team_rank, queued_at, step_id
-          LIMIT 2000`,
+           FROM steps WHERE status = 'queued' ORDER BY queued_at, step_id LIMIT 2000`,
       )) as QueuedStep[];
       if (queue.length === 0) return 0;
       const inFlight: InFlight = { total: 0, byTeam: new Map(), byStage: new Map(), byTaskStage: new Map(), byTask: new Map(), hourByStage: new Map() };

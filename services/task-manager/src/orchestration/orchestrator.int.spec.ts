@@ -1,0 +1,208 @@
+/**
+ * The durable orchestrator on the real stack: task-manager in-process on its own database, a test
+ * peer standing in for the step services over real Kafka (unique topics per file).
+ */
+import type { StepCommand } from '@shipshape/contracts';
+import type { RunningServiceApp } from '@shipshape/service-kit';
+import { waitFor, type TestDatabase } from '@shipshape/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ALWAYS_SUCCEED,
+  COMPONENT_TASK,
+  TestPeer,
+  acquiredBy,
+  api,
+  bootTaskManager,
+  createTestDatabase,
+  createTestTopics,
+  deleteTestTopics,
+  failed,
+  sql,
+  succeeded,
+  type PeerBehaviour,
+  type TestTopics,
+} from '../../test/task-manager.harness';
+
+const FAST_RETRY = { initialIntervalMs: 50, coefficient: 2, maxIntervalMs: 200, maxAttempts: 3, nonRetryable: [] };
+const ALL_STAGES = ['change', 'test-deploy', 'test-verify', 'review', 'merge', 'release', 'detect'] as const;
+
+let db: TestDatabase;
+let topics: TestTopics;
+let running: RunningServiceApp;
+let peer: TestPeer;
+/** Per application: how the peer answers its commands (default: succeed at once). */
+const behaviours = new Map<string, PeerBehaviour>();
+
+async function createTask(body: Record<string, unknown>): Promise<{ taskId: string; runIds: string[] }> {
+  const res = await api<{ task: { id: string }; plan: { runs: Array<{ runId: string }> } }>(running.url, 'POST', '/api/tasks', { ...COMPONENT_TASK, ...body });
+  expect(res.status).toBe(201);
+  const started = await api(running.url, 'POST', `/api/tasks/${res.body.task.id}/start`);
+  expect(started.status).toBe(200);
+  return { taskId: res.body.task.id, runIds: res.body.plan.runs.map((r) => r.runId) };
+}
+
+async function runStatus(runId: string): Promise<string> {
+  const [row] = await sql<{ status: string }>(db, 'SELECT status FROM runs WHERE id = $1', [runId]);
+  return row?.status ?? 'missing';
+}
+
+const commandsOf = (runId: string): StepCommand[] => peer.commands.filter((c) => c.runId === runId);
+
+beforeAll(async () => {
+  db = await createTestDatabase('tm_orch', { create: false });
+  topics = await createTestTopics('tm-orch');
+  peer = new TestPeer(topics);
+  peer.behaviour = (c) => (behaviours.get(c.application.name) ?? ALWAYS_SUCCEED)(c);
+  await peer.start();
+  running = await bootTaskManager(db, topics);
+  const imported = await api(running.url, 'POST', '/api/applications/import', [
+    ...['happy', 'compile', 'flaky', 'dup', 'late', 'timeout', 'approve'].map((name) => ({ name, team: `team-${name}`, service: 'svc', repositoryUrl: `/repos/${name}.git` })),
+  ]);
+  expect(imported.status).toBe(200);
+}, 60_000);
+
+afterAll(async () => {
+  await running?.app.close();
+  await peer?.stop();
+  await db?.drop();
+  if (topics) await deleteTestTopics(topics);
+});
+
+describe('orchestrator on the real stack', () => {
+  it('drives a run through every stage, releasing its resources, publishing events and notices', async () => {
+    const { runIds } = await createTask({ selection: { applications: ['happy'] } });
+    const runId = runIds[0]!;
+    await waitFor(async () => (await runStatus(runId)) === 'succeeded', { timeoutMs: 20_000, description: 'run succeeded' });
+    await waitFor(() => commandsOf(runId).length === 9, { description: 'release commands' });
+
+    const commands = commandsOf(runId);
+    expect(commands.filter((c) => !c.stage.endsWith('-release')).map((c) => c.stepId)).toEqual(ALL_STAGES.map((s) => `${runId}:${s}:1`));
+    expect(commands.filter((c) => c.stage.endsWith('-release')).map((c) => c.stepId)).toEqual([`${runId}:env-release:1`, `${runId}:branch-release:1`]);
+    expect(commands.find((c) => c.stage === 'branch-release')?.resources.map((r) => r.kind)).toEqual(['branch', 'merge-request']);
+    const verify = commands.find((c) => c.stage === 'test-verify')!;
+    expect(verify).toMatchObject({
+      application: { name: 'happy', team: 'team-happy', repositoryUrl: '/repos/happy.git' },
+      componentChange: { coordinates: 'com.example:rpc-client', toVersion: '2.0.0' },
+      rules: [{ recipe: 'shipshape.maven.UpgradeDependencyVersion', optionsJson: '{"groupId":"com.example"}' }],
+      parameters: { testEnv: { environmentId: `env-${runId}` } },
+    });
+    expect(verify.deadline - verify.issuedAt).toBe(30 * 60_000);
+    // The environment is given back as soon as test-verify is done, before merge; the branch after merge.
+    const queued = await sql<{ stage: string }>(db, 'SELECT stage FROM steps WHERE run_id = $1 ORDER BY queued_at', [runId]);
+    expect(queued.map((q) => q.stage)).toEqual(['change', 'test-deploy', 'test-verify', 'review', 'env-release', 'merge', 'release', 'branch-release', 'detect']);
+
+    await waitFor(async () => {
+      const ledger = await sql<{ status: string }>(db, 'SELECT status FROM run_resources WHERE run_id = $1', [runId]);
+      return ledger.length === 3 && ledger.every((r) => r.status === 'released');
+    }, { description: 'ledger released' });
+    await waitFor(() => peer.runEvents.some((e) => e.runId === runId && e.scope === 'RUN' && e.transition === 'SUCCEEDED'), { description: 'RUN SUCCEEDED event' });
+    const stageEvents = peer.runEvents.filter((e) => e.runId === runId && e.scope === 'STAGE' && e.transition === 'SUCCEEDED').map((e) => e.stage);
+    expect(stageEvents).toEqual([...ALL_STAGES]);
+    await waitFor(() => peer.notifications.some((n) => n.runId === runId && n.team === 'team-happy' && n.title.startsWith('Run succeeded')), { description: 'notice to the team' });
+  });
+
+  it('fails a run at once on a non-retryable error class', async () => {
+    behaviours.set('compile', (c) => [c.stage === 'change' ? failed(c, 'COMPILE_ERROR') : succeeded(c)]);
+    const { runIds } = await createTask({ selection: { applications: ['compile'] } });
+    const runId = runIds[0]!;
+    await waitFor(async () => (await runStatus(runId)) === 'failed', { description: 'run failed' });
+    expect(commandsOf(runId).map((c) => c.stepId)).toEqual([`${runId}:change:1`]);
+    await waitFor(() => peer.notifications.some((n) => n.runId === runId && n.severity === 'ERROR'), { description: 'failure notice' });
+    const [step] = await sql<{ status: string; error_class: string }>(db, 'SELECT status, error_class FROM steps WHERE run_id = $1', [runId]);
+    expect(step).toEqual({ status: 'failed', error_class: 'COMPILE_ERROR' });
+  });
+
+  it('retries a retryable failure after the backoff and succeeds', async () => {
+    behaviours.set('flaky', (c) => [c.stage === 'test-deploy' && c.attempt === 1 ? failed(c, 'TRANSIENT') : succeeded(c, { acquired: acquiredBy(c) })]);
+    const { runIds } = await createTask({
+      selection: { applications: ['flaky'] },
+      pipeline: { stages: [{ name: 'change' }, { name: 'test-deploy', retry: FAST_RETRY }, { name: 'test-verify' }] },
+    });
+    const runId = runIds[0]!;
+    await waitFor(async () => (await runStatus(runId)) === 'succeeded', { description: 'run succeeded after retry' });
+    expect(commandsOf(runId).filter((c) => !c.stage.endsWith('-release')).map((c) => c.stepId)).toEqual([
+      `${runId}:change:1`,
+      `${runId}:test-deploy:1`,
+      `${runId}:test-deploy:2`,
+      `${runId}:test-verify:1`,
+    ]);
+    expect(peer.runEvents.some((e) => e.runId === runId && e.transition === 'RETRIED' && e.errorClass === 'TRANSIENT')).toBe(true);
+    expect(await sql(db, 'SELECT * FROM scheduled_retries WHERE run_id = $1', [runId])).toEqual([]);
+  });
+
+  it('turns a missed deadline into TIMEOUT', async () => {
+    behaviours.set('timeout', (c) => (c.stage === 'change' ? [] : [succeeded(c)]));
+    const { runIds } = await createTask({
+      selection: { applications: ['timeout'] },
+      pipeline: { stages: [{ name: 'change', timeoutMs: 300, retry: { ...FAST_RETRY, maxAttempts: 2 } }] },
+    });
+    const runId = runIds[0]!;
+    await waitFor(async () => (await runStatus(runId)) === 'failed', { description: 'run failed by timeout' });
+    expect(commandsOf(runId).map((c) => c.stepId)).toEqual([`${runId}:change:1`, `${runId}:change:2`]);
+    const steps = await sql<{ status: string; error_class: string }>(db, 'SELECT status, error_class FROM steps WHERE run_id = $1 ORDER BY attempt', [runId]);
+    expect(steps).toEqual([
+      { status: 'abandoned', error_class: 'TIMEOUT' },
+      { status: 'abandoned', error_class: 'TIMEOUT' },
+    ]);
+  });
+
+  it('ignores duplicate results (redelivered and re-sent)', async () => {
+    behaviours.set('dup', (c) => {
+      const r = succeeded(c, { acquired: acquiredBy(c), released: c.stage.endsWith('-release') ? c.resources : [] });
+      return [r, r, { ...r, eventId: `${r.eventId}-again` }];
+    });
+    const { runIds } = await createTask({ selection: { applications: ['dup'] } });
+    const runId = runIds[0]!;
+    await waitFor(async () => (await runStatus(runId)) === 'succeeded', { timeoutMs: 20_000, description: 'run succeeded' });
+    await waitFor(() => commandsOf(runId).length === 9, { description: 'release commands' });
+    expect(commandsOf(runId).map((c) => c.stepId).filter((id, i, all) => all.indexOf(id) !== i)).toEqual([]);
+    const stageSucceeded = peer.runEvents.filter((e) => e.runId === runId && e.scope === 'STAGE' && e.transition === 'SUCCEEDED');
+    expect(stageSucceeded).toHaveLength(7);
+  });
+
+  it('ignores a late result after abort, releasing what the run held', async () => {
+    const held: StepCommand[] = [];
+    behaviours.set('late', (c) => {
+      if (c.stage === 'test-verify') {
+        held.push(c);
+        return [];
+      }
+      return [succeeded(c, { acquired: acquiredBy(c), released: c.stage.endsWith('-release') ? c.resources : [] })];
+    });
+    const { runIds } = await createTask({ selection: { applications: ['late'] } });
+    const runId = runIds[0]!;
+    await waitFor(() => held.length === 1, { description: 'test-verify dispatched' });
+
+    const aborted = await api<{ status: string }>(running.url, 'POST', `/api/runs/${runId}/abort`, { reason: 'changed our mind' });
+    expect(aborted).toMatchObject({ status: 200, body: { status: 'aborted' } });
+    const again = await api<{ message: string }>(running.url, 'POST', `/api/runs/${runId}/abort`);
+    expect(again).toMatchObject({ status: 409, body: { message: 'run already aborted' } });
+
+    const late = succeeded(held[0]!);
+    await peer.send([late]);
+    await waitFor(async () => (await sql(db, 'SELECT 1 FROM messaging_inbox WHERE message_id = $1', [late.eventId])).length === 1, { description: 'late result consumed' });
+    await waitFor(async () => {
+      const ledger = await sql<{ status: string }>(db, 'SELECT status FROM run_resources WHERE run_id = $1', [runId]);
+      return ledger.length === 2 && ledger.every((r) => r.status === 'released');
+    }, { description: 'branch and environment released' });
+    expect(await runStatus(runId)).toBe('aborted');
+    expect(commandsOf(runId).some((c) => c.stage === 'review')).toBe(false);
+    expect((await sql<{ status: string }>(db, `SELECT status FROM steps WHERE step_id = $1`, [held[0]!.stepId]))[0]?.status).toBe('abandoned');
+  });
+
+  it('waits for approval under a manual policy; controls answer 409 with the reason when illegal', async () => {
+    const { runIds } = await createTask({ selection: { applications: ['approve'] }, approval: 'manual' });
+    const runId = runIds[0]!;
+    await waitFor(async () => (await runStatus(runId)) === 'awaiting-approval', { description: 'awaiting approval' });
+    const skip = await api<{ message: string }>(running.url, 'POST', `/api/runs/${runId}/skip`, { stage: 'change' });
+    expect(skip).toMatchObject({ status: 409, body: { message: 'stage change already succeeded' } });
+    const restart = await api<{ message: string }>(running.url, 'POST', `/api/runs/${runId}/restart`);
+    expect(restart).toMatchObject({ status: 409, body: { message: 'run is awaiting-approval; abort it first' } });
+    const badSkip = await api<{ errors: Array<{ field: string }> }>(running.url, 'POST', `/api/runs/${runId}/skip`, { stage: 'deploy' });
+    expect(badSkip.status).toBe(400);
+    expect(badSkip.body.errors[0]?.field).toBe('stage');
+
+    expect((await api(running.url, 'POST', `/api/runs/${runId}/approve`, { by: 'alice' })).status).toBe(200);
+    await waitFor(async () => (await runStatus(runId)) === 'succeeded', { description: 'run succeeded after approval' });
+  });
+});
