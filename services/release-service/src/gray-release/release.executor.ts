@@ -391,7 +391,7 @@ export class ReleaseExecutor {
       value: stepResultOf(release, {
         outcome: 'PROGRESS',
         message: `${phase}${plan === null ? '' : ` (batch ${Math.min(release.batchIndex + 1, plan.counts.length)} of ${plan.counts.length})`}`,
-        details: { ...details, phase, batch: String(release.batchIndex + 1) },
+        details: { phase, batch: String(release.batchIndex + 1), ...details },
         progress: {
           phase,
           percent: onNewVersion === null || total === null || total === 0 ? null : Math.round((onNewVersion / total) * 100),
