@@ -7,6 +7,8 @@ import { StepDispatcher } from './orchestration/step-dispatcher';
 import { StepResultsController } from './orchestration/step-results.controller';
 import { RunsController } from './runs/runs.controller';
 import { RunsService } from './runs/runs.service';
+import { StatsController } from './stats/stats.controller';
+import { StatsService } from './stats/stats.service';
 import { TasksController } from './tasks/tasks.controller';
 import { TasksService } from './tasks/tasks.service';
 
@@ -15,7 +17,7 @@ import { TasksService } from './tasks/tasks.service';
  * client, the logger and the outbox writer (global).
  */
 @Module({
-  controllers: [CatalogController, TasksController, RunsController, StepResultsController],
-  providers: [CatalogService, TasksService, RunsService, RunEngine, StepDispatcher, OrchestratorWorker],
+  controllers: [CatalogController, TasksController, RunsController, StatsController, StepResultsController],
+  providers: [StatsService, CatalogService, TasksService, RunsService, RunEngine, StepDispatcher, OrchestratorWorker],
 })
 export class AppModule {}

@@ -33,11 +33,15 @@ let peer: TestPeer;
 /** Per application: how the peer answers its commands (default: succeed at once). */
 const behaviours = new Map<string, PeerBehaviour>();
 
+const taskIds = new Map<string, string>();
+
 async function createTask(body: Record<string, unknown>): Promise<{ taskId: string; runIds: string[] }> {
   const res = await api<{ task: { id: string }; plan: { runs: Array<{ runId: string }> } }>(running.url, 'POST', '/api/tasks', { ...COMPONENT_TASK, ...body });
   expect(res.status).toBe(201);
   const started = await api(running.url, 'POST', `/api/tasks/${res.body.task.id}/start`);
   expect(started.status).toBe(200);
+  const selected = (body.selection as { applications?: string[] } | undefined)?.applications?.[0];
+  if (selected) taskIds.set(selected, res.body.task.id);
   return { taskId: res.body.task.id, runIds: res.body.plan.runs.map((r) => r.runId) };
 }
 
@@ -56,7 +60,7 @@ beforeAll(async () => {
   await peer.start();
   running = await bootTaskManager(db, topics);
   const imported = await api(running.url, 'POST', '/api/applications/import', [
-    ...['happy', 'compile', 'flaky', 'dup', 'late', 'timeout', 'approve'].map((name) => ({ name, team: `team-${name}`, service: 'svc', repositoryUrl: `/repos/${name}.git` })),
+    ...['happy', 'compile', 'flaky', 'dup', 'late', 'timeout', 'approve', 'pause-1', 'pause-2'].map((name) => ({ name, team: `team-${name}`, service: 'svc', repositoryUrl: `/repos/${name}.git` })),
   ]);
   expect(imported.status).toBe(200);
 }, 60_000);
@@ -204,5 +208,65 @@ describe('orchestrator on the real stack', () => {
 
     expect((await api(running.url, 'POST', `/api/runs/${runId}/approve`, { by: 'alice' })).status).toBe(200);
     await waitFor(async () => (await runStatus(runId)) === 'succeeded', { description: 'run succeeded after approval' });
+  });
+
+  it('pauses, resumes and aborts a whole task', async () => {
+    const held: StepCommand[] = [];
+    const hold: PeerBehaviour = (c) => {
+      if (c.stage === 'test-deploy' || c.stage === 'review') {
+        held.push(c);
+        return [];
+      }
+      return [succeeded(c, { acquired: acquiredBy(c), released: c.stage.endsWith('-release') ? c.resources : [] })];
+    };
+    behaviours.set('pause-1', hold);
+    behaviours.set('pause-2', hold);
+    const { taskId, runIds } = await createTask({ selection: { applications: ['pause-1', 'pause-2'] } });
+    await waitFor(() => held.length === 2, { description: 'both runs at test-deploy' });
+
+    const paused = await api<{ applied: number; task: { status: string } }>(running.url, 'POST', `/api/tasks/${taskId}/pause`);
+    expect(paused.body).toMatchObject({ applied: 2, task: { status: 'paused' } });
+    expect(await api(running.url, 'POST', `/api/tasks/${taskId}/pause`)).toMatchObject({ status: 409, body: { message: 'task is paused; cannot pause it' } });
+    expect((await api(running.url, 'POST', `/api/tasks/${taskId}/start`)).status).toBe(409);
+
+    // The steps in flight finish, but nothing new is dispatched while paused.
+    const answers = held.splice(0).map((c) => succeeded(c, { acquired: acquiredBy(c) }));
+    await peer.send(answers);
+    await waitFor(async () => (await sql(db, `SELECT 1 FROM messaging_inbox WHERE message_id = ANY($1)`, [answers.map((a) => a.eventId)])).length === 2, { description: 'results consumed' });
+    expect(runIds.flatMap((id) => commandsOf(id)).some((c) => c.stage === 'test-verify')).toBe(false);
+
+    expect((await api(running.url, 'POST', `/api/tasks/${taskId}/resume`)).status).toBe(200);
+    await waitFor(() => held.length === 2, { description: 'both runs at review after resume' });
+
+    const aborted = await api<{ applied: number; task: { status: string } }>(running.url, 'POST', `/api/tasks/${taskId}/abort`);
+    expect(aborted.body).toMatchObject({ applied: 2, task: { status: 'aborted' } });
+    for (const id of runIds) expect(await runStatus(id)).toBe('aborted');
+    await waitFor(async () => {
+      const ledger = await sql<{ status: string }>(db, 'SELECT status FROM run_resources WHERE run_id = ANY($1)', [runIds]);
+      return ledger.length === 4 && ledger.every((r) => r.status === 'released');
+    }, { description: 'every branch and environment released' });
+  });
+
+  it('reports statistics per task and overall', async () => {
+    const happy = await api<Record<string, unknown>>(running.url, 'GET', `/api/tasks/${taskIds.get('happy')}/stats`);
+    expect(happy.status).toBe(200);
+    expect(happy.body).toMatchObject({
+      scope: { tasks: 1, runs: 1, applications: 1, teams: 1 },
+      runsByStatus: { succeeded: 1 },
+      oneShotSuccess: { rate: 1, oneShot: 1, ended: 1 },
+      estimatedPersonDaysSaved: 0.5,
+    });
+    expect(Object.keys(happy.body.stageDurationsMs as object).sort()).toEqual([...ALL_STAGES, 'branch-release', 'env-release'].sort());
+
+    const flaky = await api<Record<string, unknown>>(running.url, 'GET', `/api/tasks/${taskIds.get('flaky')}/stats`);
+    expect(flaky.body).toMatchObject({ oneShotSuccess: { rate: 0, oneShot: 0, ended: 1 }, failedStepsByErrorClass: { TRANSIENT: 1 } });
+
+    const all = await api<Record<string, unknown>>(running.url, 'GET', '/api/stats');
+    expect(all.body).toMatchObject({
+      failedRunsByErrorClass: { COMPILE_ERROR: 1, TIMEOUT: 1 },
+      failedRunsByRootCause: { 'new-component-incompatibility': 1, platform: 1 },
+    });
+    expect((all.body.runsByStatus as Record<string, number>).aborted).toBeGreaterThanOrEqual(3);
+    expect((await api(running.url, 'GET', '/api/tasks/3f1f7c1e-0000-4000-8000-000000000000/stats')).status).toBe(404);
   });
 });
