@@ -25,6 +25,8 @@ export const changeConfigSchema = baseConfigSchema.extend({
   CHANGE_GIT_AUTHOR_EMAIL: z.email({ error: 'must be an e-mail address' }).default('shipshape@localhost'),
   /** HTTPS credentials per git host (JSON list); never logged. */
   CHANGE_GIT_CREDENTIALS: credentials.optional(),
+  /** Base URL of this service's REST API as people reach it (merge request links). */
+  CHANGE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('http://localhost:3001'),
   /** Steps the worker runs at once. */
   CHANGE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** Idle poll interval of the step worker, ms. */

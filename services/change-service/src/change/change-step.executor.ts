@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorClass, ResourceInput, StepCommand, StepResultInput } from '@shipshape/contracts';
 import { isShipshapeError } from '@shipshape/contracts';
-import { GitCommandError } from '../git/git-runner';
+import { git, GitCommandError } from '../git/git-runner';
+import type { MergeRequestProvider } from '../merge-requests/merge-request.provider';
+import { runRecipes } from '../recipes/runner';
+import type { ReportEntry } from '../recipes/recipe';
 import { branchName, type CommitAuthor, type GitWorkspaces } from '../git/git-workspaces';
 import { RecipeInputError } from '../recipes/errors';
 import type { AnyRecipe } from '../recipes/recipe';
@@ -12,13 +15,25 @@ export const CHANGE_SERVICE_NAME = 'change-service';
 
 /** What a stage execution decided; the worker turns it into a StepResult. */
 type StepDecision =
-  | { readonly outcome: 'SUCCEEDED'; readonly message: string; readonly details?: Record<string, string>; readonly acquired?: ResourceInput[]; readonly released?: ResourceInput[] }
+  | {
+      readonly outcome: 'SUCCEEDED';
+      readonly message: string;
+      readonly details?: Record<string, string>;
+      readonly acquired?: ResourceInput[];
+      readonly released?: ResourceInput[];
+      readonly links?: { label: string; url: string }[];
+    }
   | { readonly outcome: 'FAILED'; readonly errorClass: ErrorClass; readonly message: string; readonly details?: Record<string, string> };
 
 export interface ChangeStepExecutorDeps {
   readonly workspaces: GitWorkspaces;
   readonly author: CommitAuthor;
   readonly registry?: ReadonlyMap<string, AnyRecipe>;
+  readonly mergeRequests: MergeRequestProvider;
+  /** The per-dependency report the run's change step produced (JSON), for the merge request description. */
+  readonly changeReport: (runId: string) => Promise<readonly ReportEntry[] | undefined>;
+  /** Base URL of change-service's REST API, for links. */
+  readonly publicUrl: string;
 }
 
 /** Rules of the command; without rules, a Maven or npm component change becomes the matching upgrade rule. */
@@ -92,6 +107,10 @@ async function runChange(cmd: StepCommand, deps: ChangeStepExecutorDeps): Promis
 async function runBranchRelease(cmd: StepCommand, deps: ChangeStepExecutorDeps): Promise<StepDecision> {
   const branches = cmd.resources.filter((r) => r.kind === 'branch');
   const released: ResourceInput[] = [];
+  for (const r of cmd.resources.filter((x) => x.kind === 'merge-request')) {
+    await deps.mergeRequests.close(r.id); // unmerged ones close; merged ones stay merged
+    released.push({ kind: r.kind, id: r.id, attributes: r.attributes });
+  }
   for (const r of branches) {
     const url = r.attributes.repositoryUrl ?? cmd.application.repositoryUrl;
     const branch = r.attributes.branch;
@@ -99,7 +118,126 @@ async function runBranchRelease(cmd: StepCommand, deps: ChangeStepExecutorDeps):
     await deps.workspaces.deleteBranch(url, branch);
     released.push({ kind: r.kind, id: r.id, attributes: r.attributes });
   }
-  return { outcome: 'SUCCEEDED', message: `released ${released.length} branch(es)`, released };
+  return { outcome: 'SUCCEEDED', message: `released ${released.length} resource(s)`, released };
+}
+
+function branchOf(cmd: StepCommand): { repositoryUrl: string; branch: string } {
+  const r = cmd.resources.find((x) => x.kind === 'branch');
+  return {
+    repositoryUrl: r?.attributes.repositoryUrl ?? cmd.application.repositoryUrl,
+    branch: r?.attributes.branch ?? (cmd.parameters.change?.branchName || branchName(cmd.taskId, cmd.application.name)),
+  };
+}
+
+export function describeMergeRequest(head: string, report: readonly ReportEntry[] | undefined, cmd: StepCommand, branch: string): string {
+  const cell = (s: string | number | undefined) => String(s ?? '').replace(/\|/g, '\\|');
+  const rows = (report ?? []).map((e) => `| ${cell(e.file)} | ${cell(e.subject)} | ${e.outcome}${e.reason ? ` (${e.reason})` : ''} | ${cell(e.from)} | ${cell(e.to)} | ${cell(e.detail)} |`);
+  const tests = Object.entries(cmd.parameters.extra).filter(([k]) => k.startsWith('test'));
+  return [
+    '## What changed',
+    head.trim(),
+    '',
+    '## Per-dependency report',
+    rows.length > 0 ? ['| file | subject | outcome | from | to | note |', '|---|---|---|---|---|---|', ...rows].join('\n') : '(no report recorded for this run)',
+    '',
+    '## Test results',
+    tests.length > 0 ? tests.map(([k, v]) => `- ${k}: ${v}`).join('\n') : '(see the run\'s test-verify stage)',
+    '',
+    '## Links',
+    `- branch \`${branch}\` of ${cmd.application.repositoryUrl}`,
+    `- task ${cmd.taskId}, run ${cmd.runId}`,
+  ].join('\n');
+}
+
+async function runReview(cmd: StepCommand, deps: ChangeStepExecutorDeps): Promise<StepDecision> {
+  const { repositoryUrl, branch } = branchOf(cmd);
+  const head = await deps.workspaces.remoteBranch(repositoryUrl, branch);
+  if (!head) return { outcome: 'FAILED', errorClass: 'INVALID_INPUT', message: `branch ${branch} does not exist in ${repositoryUrl}` };
+  const mirror = await deps.workspaces.syncMirror(repositoryUrl);
+  const target = await deps.workspaces.defaultBranch(mirror);
+  const defaultHead = (await deps.workspaces.headOf(repositoryUrl, target))!;
+  const base = await deps.workspaces.mergeBase(repositoryUrl, defaultHead, head.commit);
+  const message = await deps.workspaces.commitMessage(repositoryUrl, head.commit);
+  const title = cmd.parameters.change?.mergeRequestTitle || message.split('\n')[0]!;
+  let mr = await deps.mergeRequests.open({
+    application: cmd.application.name,
+    repositoryUrl,
+    sourceBranch: branch,
+    targetBranch: target,
+    title,
+    description: describeMergeRequest(message.replace(/^Shipshape-Step-Id:.*$/m, ''), await deps.changeReport(cmd.runId), cmd, branch),
+    diff: await deps.workspaces.diff(repositoryUrl, base, head.commit),
+    headCommit: head.commit,
+    baseCommit: base,
+    taskId: cmd.taskId,
+    runId: cmd.runId,
+  });
+  if (cmd.parameters.change?.autoMerge) mr = await deps.mergeRequests.approve(mr.id, { by: 'shipshape', via: 'policy', at: new Date().toISOString() });
+  const url = `${deps.publicUrl.replace(/\/$/, '')}/merge-requests/${mr.id}`;
+  return {
+    outcome: 'SUCCEEDED',
+    message: `merge request ${mr.id} ${mr.status}${mr.approvals.length > 0 ? ', approved' : ', awaiting approval'}`,
+    details: { mergeRequestId: mr.id, headCommit: mr.headCommit, approvals: String(mr.approvals.length) },
+    acquired: [{ kind: 'merge-request', id: mr.id, attributes: { provider: 'builtin', repositoryUrl, branch, url } }],
+    links: [{ label: 'merge request', url }],
+  };
+}
+
+async function runMerge(cmd: StepCommand, deps: ChangeStepExecutorDeps): Promise<StepDecision> {
+  const id = cmd.parameters.change?.mergeRequestId ?? cmd.resources.find((r) => r.kind === 'merge-request')?.id;
+  const mr = id ? await deps.mergeRequests.get(id) : undefined;
+  if (!mr) return { outcome: 'FAILED', errorClass: 'INVALID_INPUT', message: `merge request ${id ?? '(none)'} not found` };
+  const done = (commit: string, how: string): StepDecision => ({
+    outcome: 'SUCCEEDED',
+    message: `merged ${mr.id} into ${mr.targetBranch} (${how})`,
+    details: { mergeRequestId: mr.id, mergedCommit: commit, how },
+  });
+  if (mr.status === 'merged') return done(mr.mergedCommit!, 'already merged');
+  if (mr.status === 'closed') return { outcome: 'FAILED', errorClass: 'INVALID_INPUT', message: `merge request ${mr.id} is closed` };
+  // the merge command only comes after task-manager's approve control, or when the task approves by policy
+  await deps.mergeRequests.approve(mr.id, { by: cmd.parameters.change?.autoMerge ? 'shipshape' : 'task-manager', via: cmd.parameters.change?.autoMerge ? 'policy' : 'manual', at: new Date().toISOString() });
+
+  const url = mr.repositoryUrl;
+  const branch = await deps.workspaces.remoteBranch(url, mr.sourceBranch);
+  if (!branch) return { outcome: 'FAILED', errorClass: 'INVALID_INPUT', message: `branch ${mr.sourceBranch} is gone` };
+  const targetHead = (await deps.workspaces.headOf(url, mr.targetBranch))!;
+  if (await deps.workspaces.isAncestor(url, branch.commit, targetHead)) {
+    await deps.mergeRequests.markMerged(mr.id, branch.commit); // pushed last time, recorded now
+    return done(branch.commit, 'already in the target branch');
+  }
+  try {
+    if (await deps.workspaces.isAncestor(url, targetHead, branch.commit)) {
+      await deps.workspaces.pushTo(url, deps.workspaces.mirrorPath(url), branch.commit, mr.targetBranch, targetHead);
+      await deps.mergeRequests.markMerged(mr.id, branch.commit);
+      return done(branch.commit, 'fast-forward');
+    }
+    const wt = await deps.workspaces.createWorktree(url, mr.sourceBranch, `merge-${mr.id}-${cmd.stepId}`);
+    try {
+      const base = await deps.workspaces.mergeBase(url, targetHead, branch.commit);
+      let how = 'rebased';
+      if (!(await deps.workspaces.cherryPick(wt, base, branch.commit, deps.author))) {
+        how = 're-applied the recipe';
+        const result = await runRecipes(wt.dir, rulesOf(cmd), { registry: deps.registry }).catch((err: unknown) => err as Error);
+        const message = await deps.workspaces.commitMessage(url, branch.commit);
+        const commit = result instanceof Error || !result.applicable ? undefined : await deps.workspaces.commitAll(wt, deps.author, message.replace(/^Shipshape-Step-Id:.*$/m, '').trim(), cmd.stepId);
+        if (!commit) {
+          return { outcome: 'FAILED', errorClass: 'MERGE_CONFLICT', message: `${mr.sourceBranch} conflicts with ${mr.targetBranch} and re-applying the recipe ${result instanceof Error ? `failed: ${result.message}` : 'changed nothing'}` };
+        }
+      }
+      const head = (await git(['rev-parse', 'HEAD'], { cwd: wt.dir })).trim();
+      await deps.workspaces.pushTo(url, wt.dir, head, mr.sourceBranch, branch.commit);
+      await deps.workspaces.pushTo(url, wt.dir, head, mr.targetBranch, targetHead);
+      await deps.mergeRequests.markMerged(mr.id, head);
+      return done(head, how);
+    } finally {
+      await deps.workspaces.removeWorktree(url, wt);
+    }
+  } catch (err) {
+    if (err instanceof GitCommandError && /stale info|rejected|fetch first/.test(err.message)) {
+      return { outcome: 'FAILED', errorClass: 'MERGE_CONFLICT', message: `${mr.targetBranch} moved while merging; retry after rebase`, details: { code: err.code } };
+    }
+    throw err;
+  }
 }
 
 /** Runs one accepted step; expected domain failures come back as FAILED decisions, never as throws. */
@@ -110,6 +248,12 @@ export async function executeStep(cmd: StepCommand, deps: ChangeStepExecutorDeps
     switch (cmd.stage) {
       case 'change':
         decision = await runChange(cmd, deps);
+        break;
+      case 'review':
+        decision = await runReview(cmd, deps);
+        break;
+      case 'merge':
+        decision = await runMerge(cmd, deps);
         break;
       case 'branch-release':
         decision = await runBranchRelease(cmd, deps);
@@ -135,6 +279,7 @@ export async function executeStep(cmd: StepCommand, deps: ChangeStepExecutorDeps
     details: decision.details ?? {},
     acquired: decision.outcome === 'SUCCEEDED' ? (decision.acquired ?? []) : [],
     released: decision.outcome === 'SUCCEEDED' ? (decision.released ?? []) : [],
+    links: decision.outcome === 'SUCCEEDED' ? (decision.links ?? []) : [],
     usage: { durationMs: Date.now() - started },
   };
 }

@@ -8,7 +8,8 @@ import { createTestDatabase, createTopics, deleteTopics, getTestInfra, uniqueTop
 import { Kafka, type Consumer, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { git } from '../git/git-runner';
-import { createBareRepo } from '../git/seed-repo';
+import { commitToBare, createBareRepo } from '../git/seed-repo';
+import type { MergeRequest } from '../merge-requests/merge-request.provider';
 import { CHANGE_SERVICE_SERVICE } from '../service';
 import { findStep } from './change-step.store';
 
@@ -80,7 +81,7 @@ beforeAll(async () => {
   await consumer.subscribe({ topic: TOPICS.stepResults, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message }) => {
-      if (message.key?.toString() !== runId || !message.value) return;
+      if (!message.key?.toString().startsWith(runId) || !message.value) return;
       results.push(codec.decodeAs(message.value, 'StepResult').value);
     },
   });
@@ -134,5 +135,82 @@ describe('change stage over Kafka', () => {
     expect(await resultFor(na.stepId)).toMatchObject({ outcome: 'FAILED', errorClass: 'NOT_APPLICABLE' });
     expect(await resultFor(bad.stepId)).toMatchObject({ outcome: 'FAILED', errorClass: 'INVALID_INPUT', message: expect.stringContaining('pom.xml:3: closing tag </project> does not match <dependencies>') });
     expect((await git(['branch', '--list', 'shipshape/*'], { cwd: repo })).trim()).toBe('');
+  });
+});
+
+describe('review, merge and branch release over Kafka', () => {
+  const app1 = { ...EVENT_SAMPLES.StepCommand.application };
+  let n = 0;
+  async function step(repo: string, name: string, stage: string, over: Partial<StepCommand> = {}): Promise<StepResult> {
+    const base = command({ stepId: `${runId}:${name}:${stage}:${++n}` }, repo);
+    const cmd: StepCommand = { ...base, runId: `${runId}-${name}`, stage, application: { ...app1, name, repositoryUrl: `file://${repo}` }, ...over };
+    await send(cmd);
+    return resultFor(cmd.stepId);
+  }
+  const resources = (...rs: StepResult['acquired'][]) => rs.flat().map((r) => ({ kind: r.kind, id: r.id, attributes: r.attributes }));
+  const params = (over: Partial<NonNullable<StepCommand['parameters']['change']>>) => ({
+    ...EVENT_SAMPLES.StepCommand.parameters,
+    change: { ...EVENT_SAMPLES.StepCommand.parameters.change!, branchName: '', commitMessage: 'Upgrade com.acme.rpc:rpc-client to 2.0.0', ...over },
+  });
+  const pomOnMain = (repo: string) => git(['show', 'main:pom.xml'], { cwd: repo });
+
+  it('change → review (merge request with report and diff) → merge after the default branch moved (rebase) → repeat → branch release', async () => {
+    const repo = join(root, 'remotes', 'ledger.git');
+    await createBareRepo(repo, { fromDir: fixture });
+    const change = await step(repo, 'ledger', 'change');
+    expect(change.outcome).toBe('SUCCEEDED');
+    await commitToBare(repo, 'main', { 'README.md': '# ledger\n' }, 'docs: readme');
+
+    const review = await step(repo, 'ledger', 'review', { resources: resources(change.acquired), parameters: params({ mergeRequestTitle: 'Upgrade rpc-client to 2.0.0' }) });
+    expect(review).toMatchObject({ outcome: 'SUCCEEDED', links: [{ label: 'merge request', url: expect.stringMatching(/\/merge-requests\/mr-[0-9a-f]{12}$/) }] });
+    const mrId = review.acquired.find((r) => r.kind === 'merge-request')!.id;
+    const mr = (await (await fetch(`${app.url}/merge-requests/${mrId}`)).json()) as MergeRequest;
+    expect(mr).toMatchObject({ status: 'open', title: 'Upgrade rpc-client to 2.0.0', approvals: [], sourceBranch: 'shipshape/rpc-2.0/ledger', targetBranch: 'main' });
+    expect(mr.description).toContain('| pom.xml | com.acme.rpc:rpc-client | updated | 1.8.2 | 2.0.0 | dependencyManagement via property rpc.version |');
+    expect(mr.diff).toContain('+        <rpc.version>2.0.0</rpc.version>');
+
+    const merge = await step(repo, 'ledger', 'merge', { parameters: params({ mergeRequestId: mrId }) });
+    expect(merge).toMatchObject({ outcome: 'SUCCEEDED', details: expect.objectContaining({ how: 'rebased' }) });
+    expect(await pomOnMain(repo)).toContain('<rpc.version>2.0.0</rpc.version>');
+    expect(await git(['show', 'main:README.md'], { cwd: repo })).toBe('# ledger\n');
+    const merged = (await (await fetch(`${app.url}/merge-requests/${mrId}`)).json()) as MergeRequest;
+    expect(merged).toMatchObject({ status: 'merged', mergedCommit: merge.details.mergedCommit, approvals: [expect.objectContaining({ by: 'task-manager', via: 'manual' })] });
+
+    const again = await step(repo, 'ledger', 'merge', { attempt: 2, parameters: params({ mergeRequestId: mrId }) });
+    expect(again).toMatchObject({ outcome: 'SUCCEEDED', details: expect.objectContaining({ how: 'already merged', mergedCommit: merge.details.mergedCommit }) });
+
+    const release = await step(repo, 'ledger', 'branch-release', { resources: resources(change.acquired, review.acquired) });
+    expect(release).toMatchObject({ outcome: 'SUCCEEDED', released: [expect.objectContaining({ kind: 'merge-request' }), expect.objectContaining({ kind: 'branch' })] });
+    expect((await git(['branch', '--list', 'shipshape/*'], { cwd: repo })).trim()).toBe('');
+    expect(((await (await fetch(`${app.url}/merge-requests/${mrId}`)).json()) as MergeRequest).status).toBe('merged');
+  });
+
+  it('re-applies the recipe when the rebase conflicts; an unresolved conflict is MERGE_CONFLICT and release closes the merge request', async () => {
+    const repo = join(root, 'remotes', 'payments.git');
+    await createBareRepo(repo, { fromDir: fixture });
+    const pom = await pomOnMain(repo);
+    const change = await step(repo, 'payments', 'change');
+    await commitToBare(repo, 'main', { 'pom.xml': pom.replace('<rpc.version>1.8.2</rpc.version> <!-- keep in sync with platform -->', '<rpc.version>1.9.0</rpc.version> <!-- bumped by hand -->') }, 'bump rpc by hand');
+    const review = await step(repo, 'payments', 'review', { resources: resources(change.acquired), parameters: params({ autoMerge: true }) });
+    expect(review.message).toContain('approved');
+    const mrId = review.acquired[0]!.id;
+    const merge = await step(repo, 'payments', 'merge', { parameters: params({ mergeRequestId: mrId, autoMerge: true }) });
+    expect(merge).toMatchObject({ outcome: 'SUCCEEDED', details: expect.objectContaining({ how: 're-applied the recipe' }) });
+    expect(await pomOnMain(repo)).toContain('<rpc.version>2.0.0</rpc.version> <!-- bumped by hand -->');
+
+    // a second application whose default branch moves past the target: nothing left to re-apply
+    const repo2 = join(root, 'remotes', 'fx.git');
+    await createBareRepo(repo2, { fromDir: fixture });
+    const change2 = await step(repo2, 'fx', 'change');
+    await commitToBare(repo2, 'main', { 'pom.xml': pom.replace('<rpc.version>1.8.2</rpc.version>', '<rpc.version>3.0.0</rpc.version>') }, 'rpc 3');
+    const review2 = await step(repo2, 'fx', 'review', { resources: resources(change2.acquired) });
+    const mr2 = review2.acquired[0]!.id;
+    const conflict = await step(repo2, 'fx', 'merge', { parameters: params({ mergeRequestId: mr2 }) });
+    expect(conflict).toMatchObject({ outcome: 'FAILED', errorClass: 'MERGE_CONFLICT' });
+    expect(await pomOnMain(repo2)).toContain('<rpc.version>3.0.0</rpc.version>');
+    const release = await step(repo2, 'fx', 'branch-release', { resources: resources(change2.acquired, review2.acquired) });
+    expect(release.outcome).toBe('SUCCEEDED');
+    expect(((await (await fetch(`${app.url}/merge-requests/${mr2}`)).json()) as MergeRequest).status).toBe('closed');
+    expect((await git(['branch', '--list', 'shipshape/*'], { cwd: repo2 })).trim()).toBe('');
   });
 });

@@ -2,6 +2,7 @@ import type { StepCommand, StepResultInput } from '@shipshape/contracts';
 import type { OutboxWriter, SqlExecutor } from '@shipshape/messaging';
 import { EVENT_TYPES, TOPICS } from '@shipshape/contracts';
 import type { DataSource } from 'typeorm';
+import type { ReportEntry } from '../recipes/recipe';
 
 export interface ClaimedStep {
   readonly stepId: string;
@@ -55,4 +56,20 @@ export async function findStep(dataSource: DataSource, stepId: string): Promise<
     result: StepResultInput | null;
   }[];
   return rows[0];
+}
+
+/** The per-dependency report of the run's latest successful change step, if any. */
+export async function changeReportOf(dataSource: DataSource, runId: string): Promise<ReportEntry[] | undefined> {
+  const rows = (await dataSource.query(
+    `SELECT result->'details'->>'report' AS report FROM change_steps
+     WHERE run_id = $1 AND stage = 'change' AND state = 'done' AND result->>'outcome' = 'SUCCEEDED' ORDER BY updated_at DESC LIMIT 1`,
+    [runId],
+  )) as { report: string | null }[];
+  const raw = rows[0]?.report;
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as ReportEntry[];
+  } catch {
+    return undefined; // truncated: the description says so
+  }
 }

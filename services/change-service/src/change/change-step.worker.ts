@@ -5,8 +5,9 @@ import type { Logger } from '@shipshape/telemetry';
 import { DataSource } from 'typeorm';
 import type { ChangeConfig } from '../config';
 import { GitWorkspaces } from '../git/git-workspaces';
-import { executeStep } from './change-step.executor';
-import { claimStep, completeStep } from './change-step.store';
+import { DbMergeRequestProvider } from '../merge-requests/db-merge-request.provider';
+import { executeStep, type ChangeStepExecutorDeps } from './change-step.executor';
+import { changeReportOf, claimStep, completeStep } from './change-step.store';
 
 /**
  * Runs accepted steps outside the consumer's transaction: claims pending steps (FOR UPDATE SKIP
@@ -20,6 +21,7 @@ export class ChangeStepWorker implements OnApplicationBootstrap, BeforeApplicati
   private readonly loops: Promise<void>[] = [];
   private wake: (() => void) | undefined;
   readonly workspaces: GitWorkspaces;
+  private readonly deps: ChangeStepExecutorDeps;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -32,6 +34,13 @@ export class ChangeStepWorker implements OnApplicationBootstrap, BeforeApplicati
       workDir: config.CHANGE_WORK_DIR,
       credentials: config.CHANGE_GIT_CREDENTIALS,
     });
+    this.deps = {
+      workspaces: this.workspaces,
+      author: { name: config.CHANGE_GIT_AUTHOR_NAME, email: config.CHANGE_GIT_AUTHOR_EMAIL },
+      mergeRequests: new DbMergeRequestProvider(dataSource),
+      changeReport: (runId) => changeReportOf(dataSource, runId),
+      publicUrl: config.CHANGE_PUBLIC_URL,
+    };
   }
 
   onApplicationBootstrap(): void {
@@ -58,10 +67,7 @@ export class ChangeStepWorker implements OnApplicationBootstrap, BeforeApplicati
         if (step) {
           worked = true;
           this.logger.info({ stepId: step.stepId, stage: step.command.stage, executions: step.executions }, 'change step started');
-          const result = await executeStep(step.command, {
-            workspaces: this.workspaces,
-            author: { name: this.config.CHANGE_GIT_AUTHOR_NAME, email: this.config.CHANGE_GIT_AUTHOR_EMAIL },
-          });
+          const result = await executeStep(step.command, this.deps);
           await completeStep(this.dataSource, this.outbox, result);
           this.logger.info({ stepId: step.stepId, outcome: result.outcome, errorClass: result.errorClass, durationMs: result.usage?.durationMs }, 'change step finished');
         }

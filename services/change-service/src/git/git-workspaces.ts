@@ -147,6 +147,50 @@ export class GitWorkspaces {
     await this.withLock(mirror, () => git(['fetch', '--quiet', remoteUrl, `+${ref}:${ref}`], { cwd: mirror, ...auth }));
   }
 
+  /** Pushes `commit` (or the worktree's HEAD) to `branch` with a lease on its current head (undefined: must not exist). */
+  async pushTo(remoteUrl: string, cwd: string, commit: string, branch: string, expected: string | undefined): Promise<void> {
+    const auth = this.credentialFor(remoteUrl);
+    const ref = `refs/heads/${branch}`;
+    await git(['push', '--quiet', '--porcelain', `--force-with-lease=${ref}:${expected ?? ''}`, remoteUrl, `${commit}:${ref}`], { cwd, ...auth });
+    const mirror = this.mirrorPath(remoteUrl);
+    await this.withLock(mirror, () => git(['fetch', '--quiet', remoteUrl, `+${ref}:${ref}`], { cwd: mirror, ...auth }));
+  }
+
+  /** Commit of a branch in the (synced) mirror, or undefined. */
+  async headOf(remoteUrl: string, branch: string): Promise<string | undefined> {
+    const out = await git(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], { cwd: this.mirrorPath(remoteUrl) }).catch(() => '');
+    return out.trim() || undefined;
+  }
+
+  async isAncestor(remoteUrl: string, ancestor: string, of: string): Promise<boolean> {
+    return git(['merge-base', '--is-ancestor', ancestor, of], { cwd: this.mirrorPath(remoteUrl) }).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async mergeBase(remoteUrl: string, a: string, b: string): Promise<string> {
+    return (await git(['merge-base', a, b], { cwd: this.mirrorPath(remoteUrl) })).trim();
+  }
+
+  async commitMessage(remoteUrl: string, commit: string): Promise<string> {
+    return git(['log', '-1', '--format=%B', commit], { cwd: this.mirrorPath(remoteUrl) });
+  }
+
+  /** Replays `from..to` onto the worktree's HEAD; on a conflict aborts and returns false (the worktree is back at its start). */
+  async cherryPick(wt: Worktree, from: string, to: string, author: CommitAuthor): Promise<boolean> {
+    const env = { GIT_COMMITTER_NAME: author.name, GIT_COMMITTER_EMAIL: author.email };
+    try {
+      await git(['cherry-pick', '--allow-empty', '--keep-redundant-commits', `${from}..${to}`], { cwd: wt.dir, env });
+      return true;
+    } catch (err) {
+      if (!(err instanceof GitCommandError)) throw err;
+      await git(['cherry-pick', '--abort'], { cwd: wt.dir }).catch(() => undefined);
+      await git(['reset', '--quiet', '--hard', wt.baseCommit], { cwd: wt.dir });
+      return false;
+    }
+  }
+
   /** Deletes a branch on the remote (no-op when it is already gone). */
   async deleteBranch(remoteUrl: string, branch: string): Promise<boolean> {
     const auth = this.credentialFor(remoteUrl);
