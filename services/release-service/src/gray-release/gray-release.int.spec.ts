@@ -212,6 +212,10 @@ describe('gray release of the release stage', () => {
     expect(await finalResult(offBranch.stepId)).toMatchObject({ outcome: 'FAILED', errorClass: 'INVALID_INPUT', details: { commit: side, defaultBranch: 'main' } });
     expect(await finalResult(broken.stepId)).toMatchObject({ outcome: 'FAILED', errorClass: 'COMPILE_ERROR', details: { exitCode: '1' } });
     expect((await instances(application)).map((i) => [i.pid, i.commit])).toEqual(before.map((i) => [i.pid, c1]));
+    // releases of one application run one at a time, in arrival order
+    const order = (await outbox<StepResult>(TOPICS.stepResults, EVENT_TYPES.stepResult)).filter((r) => r.stepId === offBranch.stepId || r.stepId === broken.stepId);
+    const firstOfBroken = order.findIndex((r) => r.stepId === broken.stepId);
+    expect(order.slice(firstOfBroken).every((r) => r.stepId === broken.stepId)).toBe(true);
   });
 
   it('rolls every replaced instance back when the new version fails its health probe in the second batch', async () => {

@@ -107,13 +107,19 @@ export class ReleaseStore {
     return rows.map(toRecord);
   }
 
-  /** Takes the oldest active release nobody holds (or whose holder's lease ran out). */
+  /**
+   * Takes the oldest active release nobody holds (or whose holder's lease ran out). Releases of one
+   * application run one at a time, in the order their steps arrived.
+   */
   async claim(owner: string, leaseMs: number): Promise<ReleaseRecord | null> {
     const rows = returnedRows<ReleaseRow>(
       await this.dataSource.query(
         `UPDATE releases SET lease_owner = $1, lease_until = now() + ($2 || ' milliseconds')::interval
-         WHERE id = (SELECT id FROM releases WHERE status IN ('pending', 'running', 'rolling_back') AND (lease_until IS NULL OR lease_until < now())
-                     ORDER BY created_at FOR UPDATE SKIP LOCKED LIMIT 1)
+         WHERE id = (SELECT r.id FROM releases r
+                      WHERE r.status IN ('pending', 'running', 'rolling_back') AND (r.lease_until IS NULL OR r.lease_until < now())
+                        AND NOT EXISTS (SELECT 1 FROM releases o WHERE o.application = r.application AND o.id <> r.id
+                                          AND o.status IN ('pending', 'running', 'rolling_back') AND (o.created_at, o.id) < (r.created_at, r.id))
+                      ORDER BY r.created_at FOR UPDATE SKIP LOCKED LIMIT 1)
          RETURNING *`,
         [owner, String(leaseMs)],
       ),
