@@ -7,6 +7,12 @@ export interface ToolOptions {
   readonly mavenArgs: string;
 }
 
+/** The Gradle wrapper when the repository has one, else a gradle on PATH. */
+function gradle(checkout: string | null, args: string): string {
+  const wrapper = checkout !== null && existsSync(join(checkout, 'gradlew'));
+  return `${wrapper ? './gradlew' : 'gradle'} --no-daemon ${args}`;
+}
+
 function mvn(opts: ToolOptions, args: string): string {
   return ['mvn -B', opts.mavenArgs.trim(), args].filter((s) => s.length > 0).join(' ');
 }
@@ -17,6 +23,8 @@ export function buildCommand(spec: EnvironmentSpec, checkout: string, opts: Tool
   switch (spec.buildTool) {
     case 'maven':
       return mvn(opts, '-q -DskipTests package');
+    case 'gradle':
+      return gradle(checkout, '-q assemble');
     case 'npm':
       return `${existsSync(join(checkout, 'package-lock.json')) ? 'npm ci' : 'npm install'} --no-audit --no-fund && npm run build --if-present`;
     default:
@@ -24,11 +32,13 @@ export function buildCommand(spec: EnvironmentSpec, checkout: string, opts: Tool
   }
 }
 
-export function testCommand(spec: EnvironmentSpec, opts: ToolOptions): string | null {
+export function testCommand(spec: EnvironmentSpec, opts: ToolOptions, checkout: string | null = null): string | null {
   if (spec.commands.test) return spec.commands.test;
   switch (spec.buildTool) {
     case 'maven':
       return mvn(opts, 'test');
+    case 'gradle':
+      return gradle(checkout, 'test');
     case 'npm':
       return 'npm test';
     default:
@@ -41,6 +51,9 @@ export function startCommand(spec: EnvironmentSpec): string | null {
   switch (spec.buildTool) {
     case 'maven':
       return 'java -jar target/*.jar';
+    case 'gradle':
+      // Spring Boot and the application plugin leave a runnable jar beside a `-plain` one.
+      return 'java -jar "$(ls build/libs/*.jar | grep -v -- -plain.jar | head -n 1)"';
     case 'npm':
       return 'npm start';
     default:

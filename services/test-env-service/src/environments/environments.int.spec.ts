@@ -89,6 +89,12 @@ describe('maven application', () => {
     expect((await store.find(env.id))?.state).toBe('released');
   });
 
+  it('fails a dependency missing from the local repository (offline) as DEPENDENCY_RESOLUTION', async () => {
+    const deployed = await manager().deploy(nextStep(), 'run-maven-dep', sampleSpec(mavenRepo('missing-dependency'), 'maven'));
+
+    expect(deployed).toMatchObject({ outcome: 'failed', failure: { phase: 'build', classification: { errorClass: 'DEPENDENCY_RESOLUTION', signature: 'maven.artifact-not-found' } } });
+  });
+
   it('fails a compile error as COMPILE_ERROR naming the first compiler error, and frees the workspace', async () => {
     const deployed = await manager().deploy(nextStep(), 'run-compile', sampleSpec(mavenRepo('compile-error'), 'maven'));
 
@@ -196,32 +202,51 @@ describe('npm application', () => {
   });
 });
 
+/** Starts the crash-owner child (one node process with the tsx loader, so the owner recorded is the process we kill). */
+async function crashOwner(mode: 'ready' | 'building', stepId: string): Promise<{ child: ReturnType<typeof spawn>; envId: string; pgid: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../testing/crash-owner.ts'), db.url, root, npmRepo('ok'), mode, stepId], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const line = await waitFor(() => /(?:READY|BUILDING) (\S+) (\d+)/.exec(out), { timeoutMs: 60_000, description: `child ${mode} (output: ${out})` });
+  return { child, envId: line[1] as string, pgid: Number(line[2]) };
+}
+
+async function sigkill(child: ReturnType<typeof spawn>): Promise<void> {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+}
+
 describe('reaper', () => {
   it('tears down the environment of an owner that was SIGKILLed: processes and workspace', async () => {
-    const repo = npmRepo('ok');
-    // One process (node with the tsx loader), so the owner recorded is the process we kill.
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../testing/crash-owner.ts'), db.url, root, repo], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const line = await waitFor(() => /READY (\S+) (\d+)/.exec(out), { timeoutMs: 60_000, description: `child ready (output: ${out})` });
-    const [, envId, pgid] = line as unknown as [string, string, string];
+    const { child, envId, pgid } = await crashOwner('ready', 'crash-step');
     const env = await store.find(envId);
     const reaper = new EnvironmentReaper(store, driver);
 
     expect(await reaper.reapOnce()).toEqual([]);
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
-    expect(groupMembers(Number(pgid)).length).toBeGreaterThan(0);
+    await sigkill(child);
+    expect(groupMembers(pgid).length).toBeGreaterThan(0);
 
     expect(await reaper.reapOnce()).toEqual([{ id: envId, reason: 'owner-gone' }]);
-    expect(groupMembers(Number(pgid))).toEqual([]);
+    expect(groupMembers(pgid)).toEqual([]);
     expect(existsSync(env?.workspace ?? '/nonexistent')).toBe(false);
     expect((await store.find(envId))?.state).toBe('released');
   });
 
+  it('lets a repeated deploy take over an environment whose owner crashed mid-build, killing the orphaned build', async () => {
+    const { child, envId, pgid } = await crashOwner('building', 'crash-step-building');
+    await sigkill(child);
+    expect(groupMembers(pgid).length).toBeGreaterThan(0);
+
+    const again = await manager().deploy('crash-step-building', 'crash-run', sampleSpec(npmRepo('ok'), 'npm'));
+
+    expect(again).toMatchObject({ outcome: 'ready', env: { id: envId, owner: currentOwner() } });
+    expect(groupMembers(pgid)).toEqual([]);
+    await manager().release(envId);
+  });
   it('tears down environments whose run ended and those past their TTL', async () => {
     const m = manager();
     const spec = sampleSpec(npmRepo('ok'), 'npm', { smokePaths: [] });
@@ -231,7 +256,8 @@ describe('reaper', () => {
     await store.markRunEnded('run-ended');
     await ds.query(`UPDATE environments SET expires_at = now() - interval '1 second' WHERE id = $1`, [expired.env.id]);
 
-    const reaped = await new EnvironmentReaper(store, driver).reapOnce();
+    const mine = new Set([ended.env.id, expired.env.id, alive.env.id]);
+    const reaped = (await new EnvironmentReaper(store, driver).reapOnce()).filter((r) => mine.has(r.id));
 
     expect(reaped).toEqual([
       { id: ended.env.id, reason: 'run-ended' },

@@ -174,7 +174,7 @@ export class LocalDriver implements EnvironmentDriver {
 
   async verify(env: EnvironmentRecord): Promise<VerifyOutcome> {
     const phases: PhaseReport[] = [];
-    const command = testCommand(env.spec, this.options);
+    const command = testCommand(env.spec, this.options, this.checkout(env));
     if (command === null) return { ok: false, failure: await this.configFailure(env, 'test', `no test command and build tool "${env.spec.buildTool}" implies none`), phases };
     const checkout = this.checkout(env);
     let outcome = await this.run(env, 'test', command, checkout, env.port);

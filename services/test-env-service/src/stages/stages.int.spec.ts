@@ -166,6 +166,21 @@ describe('test-deploy, test-verify, env-release over Kafka', () => {
     expect(await resultFor(deploy.stepId)).toMatchObject({ outcome: 'FAILED', errorClass: 'ENV_CONFIG', details: expect.objectContaining({ phase: 'start', signature: 'app.missing-variable' }) });
   });
 
+  it('finishes a step whose worker died mid-way (lease expired) exactly once', async () => {
+    const input = command('run-orphan', 'env-release', '/nowhere', 'npm', { resources: [{ kind: 'test-environment', id: 'env-never-made' }] });
+    const cmd = codec.decode(codec.encodeEvent('StepCommand', input)).value;
+    await running.context.dataSource.query(
+      `INSERT INTO test_env_steps (step_id, run_id, stage, command, state, locked_until) VALUES ($1, $2, $3, $4, 'running', now() - interval '1 second')`,
+      [input.stepId, input.runId, input.stage, JSON.stringify(cmd)],
+    );
+
+    const released = await resultFor(input.stepId, 20_000);
+
+    expect(released).toMatchObject({ outcome: 'SUCCEEDED', released: [{ kind: 'test-environment', id: 'env-never-made', attributes: { found: 'false' } }] });
+    const [row] = await running.context.dataSource.query(`SELECT state FROM test_env_steps WHERE step_id = $1`, [input.stepId]);
+    expect(row.state).toBe('done');
+  });
+
   it('reaps the environment of a run the orchestrator reports as ended', async () => {
     const repo = createNpmRepo(join(root, 'npm-ended'), 'ok');
     const deploy = command('run-ended', 'test-deploy', repo, 'npm');

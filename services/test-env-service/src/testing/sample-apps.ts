@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { EnvironmentSpec } from '../environments/environment.types';
 
-export const MAVEN_VARIANTS = ['ok', 'compile-error', 'failing-test', 'flaky-test'] as const;
+export const MAVEN_VARIANTS = ['ok', 'compile-error', 'failing-test', 'flaky-test', 'missing-dependency'] as const;
 export type MavenVariant = (typeof MAVEN_VARIANTS)[number];
 export const NPM_VARIANTS = ['ok', 'failing-test', 'missing-variable', 'missing-dependency', 'no-health', 'slow-build'] as const;
 export type NpmVariant = (typeof NPM_VARIANTS)[number];
@@ -80,6 +80,7 @@ ${body}
 const MAVEN_TESTS: Record<MavenVariant, string> = {
   ok: '  @Test void greets() { assertEquals("hello", App.greet()); }',
   'compile-error': '  @Test void greets() { assertEquals("hello", App.greet()); }',
+  'missing-dependency': '  @Test void greets() { assertEquals("hello", App.greet()); }',
   'failing-test': '  @Test void greets() { assertEquals("bonjour", App.greet()); }\n  @Test void passes() { assertTrue(true); }',
   // Fails the first time (leaving a marker), passes when re-run in the same checkout.
   'flaky-test': `  @Test void sometimes() throws Exception {
@@ -91,7 +92,10 @@ const MAVEN_TESTS: Record<MavenVariant, string> = {
 /** A Maven application repository; returns its path (a git URL). */
 export function createMavenRepo(dir: string, variant: MavenVariant): string {
   write(dir, {
-    'pom.xml': POM,
+    'pom.xml':
+      variant === 'missing-dependency'
+        ? POM.replace('  </dependencies>', '    <dependency><groupId>com.example.shipshape</groupId><artifactId>does-not-exist</artifactId><version>9.9.9</version></dependency>\n  </dependencies>')
+        : POM,
     'src/main/java/com/example/App.java': variant === 'compile-error' ? APP_JAVA.replace('return "hello";', 'return 42;') : APP_JAVA,
     'src/test/java/com/example/AppTest.java': appTest(MAVEN_TESTS[variant]),
   });
