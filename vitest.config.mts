@@ -11,6 +11,7 @@ const alias = {
   '@shipshape/telemetry': src('./libs/telemetry/src/index.ts'),
   '@shipshape/testkit': src('./libs/testkit/src/index.ts'),
   '@shipshape/service-kit': src('./libs/service-kit/src/index.ts'),
+  '@shipshape/manifests': src('./libs/manifests/src/index.ts'),
 };
 
 // SWC, not esbuild: NestJS dependency injection needs emitDecoratorMetadata.

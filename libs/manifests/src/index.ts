@@ -1,0 +1,13 @@
+export * from './model';
+export { ManifestInputError, lineAt } from './errors';
+export { compareVersions, isMavenRange } from './shared/versions';
+export { parseXml, child, children, textOf, type XmlElement, type XmlDocument, type XmlText } from './shared/xml-tokens';
+export { parseJson, member, type JsonNode, type JsonEntry } from './shared/json-tokens';
+export { lineIndex } from './shared/lines';
+export { readPom, extractMaven, normaliseJava } from './maven/maven-extractor';
+export { extractNpm, readLock } from './npm/npm-extractor';
+export { extractGradle, readVersionCatalog, type VersionCatalog } from './gradle/gradle-extractor';
+export { extractDockerfile, readDockerfile, parseImage, type DockerInstruction } from './docker/dockerfile-extractor';
+export { extractJdkVersionFile, JDK_VERSION_FILES } from './jdk/jdk-files.extractor';
+export { extractJavaAgents, isAgentCandidate } from './agents/java-agent.extractor';
+export { extractComponents, directoryTree, memoryTree, SKIPPED_DIRECTORIES } from './scan/extract';
