@@ -47,7 +47,7 @@ export async function applyChange(
     const baseCommit = (await git(['rev-parse', `${existing.commit}^`], { cwd: mirror })).trim();
     return { kind: 'pushed', branch, commit: existing.commit, baseCommit, reused: true, report: [], diff: await workspaces.diff(input.remoteUrl, baseCommit, existing.commit) };
   }
-  const wt = await workspaces.createWorktree(input.remoteUrl, branch, `${input.application}-${input.stepId}`);
+  const wt = await workspaces.createWorktree(input.remoteUrl, branch, `${input.application}-${input.stepId}`, { synced: true });
   try {
     const result = await runRecipes(wt.dir, input.rules, { registry: opts.registry });
     if (!result.applicable) return { kind: 'not-applicable', report: result.report };

@@ -101,17 +101,18 @@ export class GitWorkspaces {
   }
 
   /** A fresh worktree (for this run) at the default branch's head; commits go to `branch` on push. */
-  async createWorktree(remoteUrl: string, branch: string, runKey: string): Promise<Worktree> {
-    const mirror = await this.syncMirror(remoteUrl);
+  async createWorktree(remoteUrl: string, branch: string, runKey: string, opts: { synced?: boolean } = {}): Promise<Worktree> {
+    const mirror = opts.synced ? this.mirrorPath(remoteUrl) : await this.syncMirror(remoteUrl);
     const defaultBranch = await this.defaultBranch(mirror);
     const baseCommit = (await git(['rev-parse', `refs/heads/${defaultBranch}`], { cwd: mirror })).trim();
     const dir = join(this.config.workDir, runKey.replace(/[^\w.-]+/g, '_'));
     await this.withLock(mirror, async () => {
       if (existsSync(dir)) {
+        // left over by a crashed run
         await git(['worktree', 'remove', '--force', dir], { cwd: mirror }).catch(() => undefined);
         await rm(dir, { recursive: true, force: true });
+        await git(['worktree', 'prune'], { cwd: mirror });
       }
-      await git(['worktree', 'prune'], { cwd: mirror });
       await mkdir(this.config.workDir, { recursive: true });
       await git(['worktree', 'add', '--quiet', '--detach', dir, baseCommit], { cwd: mirror });
     });
@@ -143,8 +144,9 @@ export class GitWorkspaces {
     const auth = this.credentialFor(remoteUrl);
     const ref = `refs/heads/${wt.branch}`;
     await git(['push', '--quiet', '--porcelain', `--force-with-lease=${ref}:${expected ?? ''}`, remoteUrl, `HEAD:${ref}`], { cwd: wt.dir, ...auth });
+    // the worktree shares the mirror's objects: record the pushed head without fetching it back
     const mirror = this.mirrorPath(remoteUrl);
-    await this.withLock(mirror, () => git(['fetch', '--quiet', remoteUrl, `+${ref}:${ref}`], { cwd: mirror, ...auth }));
+    await this.withLock(mirror, () => git(['update-ref', ref, 'HEAD'], { cwd: wt.dir }));
   }
 
   /** Pushes `commit` (or the worktree's HEAD) to `branch` with a lease on its current head (undefined: must not exist). */
@@ -153,7 +155,7 @@ export class GitWorkspaces {
     const ref = `refs/heads/${branch}`;
     await git(['push', '--quiet', '--porcelain', `--force-with-lease=${ref}:${expected ?? ''}`, remoteUrl, `${commit}:${ref}`], { cwd, ...auth });
     const mirror = this.mirrorPath(remoteUrl);
-    await this.withLock(mirror, () => git(['fetch', '--quiet', remoteUrl, `+${ref}:${ref}`], { cwd: mirror, ...auth }));
+    await this.withLock(mirror, () => git(['update-ref', ref, commit], { cwd: mirror }));
   }
 
   /** Commit of a branch in the (synced) mirror, or undefined. */
@@ -198,7 +200,10 @@ export class GitWorkspaces {
     if (!existing) return false;
     await git(['push', '--quiet', `--force-with-lease=refs/heads/${branch}:${existing.commit}`, remoteUrl, `:refs/heads/${branch}`], auth);
     const mirror = this.mirrorPath(remoteUrl);
-    await this.withLock(mirror, () => git(['update-ref', '-d', `refs/heads/${branch}`], { cwd: mirror }));
+    await this.withLock(mirror, async () => {
+      await git(['update-ref', '-d', `refs/heads/${branch}`], { cwd: mirror });
+      await git(['worktree', 'prune'], { cwd: mirror }); // worktrees of crashed runs
+    });
     return true;
   }
 
@@ -210,7 +215,6 @@ export class GitWorkspaces {
         if (!(err instanceof GitCommandError)) throw err;
       });
       await rm(wt.dir, { recursive: true, force: true });
-      await git(['worktree', 'prune'], { cwd: mirror });
     });
   }
 
