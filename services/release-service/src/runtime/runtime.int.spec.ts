@@ -1,7 +1,7 @@
 import { AvroCodec, EVENT_TYPES, TOPICS, type RuntimeInstanceEvent } from '@shipshape/contracts';
 import { startServiceApp, type RunningServiceApp } from '@shipshape/service-kit';
 import { createTestDatabase, createTopics, deleteTopics, getTestInfra, uniqueTopic, waitFor, type TestDatabase, type TestInfra } from '@shipshape/testkit';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,21 @@ async function events(app: RunningServiceApp): Promise<RuntimeInstanceEvent[]> {
     expect(r.message_key).toBe(`${decoded.value.application}/${decoded.value.instance}`);
     return decoded.value;
   });
+}
+
+/** Live processes whose process group is pgid (the shell and the node process it runs). */
+function groupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] !== 'Z' && Number(fields[2]) === pgid) members.push(Number(entry));
+    } catch {
+      // gone while reading
+    }
+  }
+  return members;
 }
 
 function spec(build: Build, agentVersion: string | null = null): InstanceSpec {
@@ -135,6 +150,28 @@ describe('local runtime driver and registry', () => {
     expect(published[1]).toMatchObject({ commit: v1.commit, address: b.instance.address, components: { agent: '1.4.0' } });
   });
 
+  it('finishes a replacement a crash interrupted with the process it had started, instead of starting another', async () => {
+    const app = running as RunningServiceApp;
+    const registry = app.app.get(RuntimeRegistry);
+    const driver = app.app.get<RuntimeDriver>(RUNTIME_DRIVER);
+    const [old] = await instances(app);
+    // as if release-service died right after starting the new process for i-0 and recording it
+    const started = await driver.start({ application: APP, instanceId: 'i-0', location: v2.location, startCommand: SAMPLE_COMMANDS.start, env: {} });
+    if (started.kind !== 'started') throw new Error(started.message);
+    const target = { ...spec(v2), pid: started.pid, port: started.port, address: started.address };
+    await app.context.dataSource.query(`UPDATE runtime_instances SET state = 'replacing', target = $1 WHERE application = $2 AND instance_id = 'i-0'`, [JSON.stringify(target), APP]);
+
+    const outcome = await registry.replace(APP, 'i-0', spec(v2));
+
+    if (outcome.kind !== 'ok') throw new Error(outcome.message);
+    expect(outcome.instance).toMatchObject({ pid: started.pid, address: started.address, version: '2.0.0', state: 'running', target: null });
+    expect(processAlive(old?.pid as number)).toBe(false);
+    // back to v1 for the next tests
+    const back = await registry.replace(APP, 'i-0', spec(v1));
+    expect(back.kind).toBe('ok');
+    expect(processAlive(started.pid)).toBe(false);
+  });
+
   it('after a restart adopts the instances that still run and restarts only the dead ones', async () => {
     const before = await instances(running as RunningServiceApp);
     await (running as RunningServiceApp).app.close();
@@ -150,16 +187,17 @@ describe('local runtime driver and registry', () => {
     expect(after.find((i) => i.instanceId === 'i-0')?.pid).not.toBe(before[0]?.pid);
     for (const instance of after) expect(await getJson<{ version: string }>(`http://${instance.address}/version`)).toMatchObject({ version: instance.version });
     const published = await events(running);
-    expect(published.slice(3).map((e) => [e.instance, e.state])).toEqual([['i-0', 'STARTED']]);
+    expect(published.slice(5).map((e) => [e.instance, e.state])).toEqual([['i-0', 'STARTED']]);
   });
 
   it('stops every instance as a whole process group and publishes STOPPED', async () => {
     const app = running as RunningServiceApp;
     const before = await instances(app);
+    for (const instance of before) expect(groupMembers(instance.pid as number).length).toBeGreaterThan(0);
     const res = await fetch(`${app.url}/api/runtime/applications/${APP}/instances`, { method: 'DELETE' });
 
     expect(await res.json()).toEqual({ application: APP, stopped: 2 });
-    for (const instance of before) expect(processAlive(instance.pid as number)).toBe(false);
+    for (const instance of before) expect(groupMembers(instance.pid as number)).toEqual([]);
     expect(await instances(app)).toEqual([]);
     expect((await events(app)).slice(-2).map((e) => e.state)).toEqual(['STOPPED', 'STOPPED']);
   });
