@@ -14,6 +14,8 @@ export interface EnvironmentManagerOptions {
 }
 
 export type DeployResult =
+  /** Only with `wait: false`: no slot free yet (or another live process is deploying it); ask again later. */
+  | { readonly outcome: 'queued'; readonly env: StoredEnvironment }
   | { readonly outcome: 'ready'; readonly env: StoredEnvironment; readonly phases: readonly PhaseReport[]; readonly reused: boolean }
   | { readonly outcome: 'failed'; readonly env: StoredEnvironment; readonly failure: PhaseFailure; readonly phases: readonly PhaseReport[] };
 
@@ -35,8 +37,13 @@ export class EnvironmentManager {
     private readonly options: EnvironmentManagerOptions,
   ) {}
 
-  /** Deploys the environment of a deploy step; a repeated call with the same step id finds it (ready or failed). */
-  async deploy(stepId: string, runId: string, spec: EnvironmentSpec): Promise<DeployResult> {
+  /**
+   * Deploys the environment of a deploy step; a repeated call with the same step id finds it (ready or
+   * failed). With `wait: false` it returns `queued` instead of waiting for a slot, so a worker is never
+   * held by the queue (it would starve the releases that free the slots).
+   */
+  async deploy(stepId: string, runId: string, spec: EnvironmentSpec, options: { readonly wait?: boolean } = {}): Promise<DeployResult> {
+    const wait = options.wait ?? true;
     const id = environmentIdFor(stepId);
     const { env, created } = await this.store.findOrCreate(id, {
       stepId,
@@ -49,15 +56,14 @@ export class EnvironmentManager {
       ttlSeconds: this.options.ttlSeconds,
     });
     if (!created) {
-      const settled = await this.settle(env);
+      const settled = await this.settle(env, wait);
+      if (settled === 'busy') return { outcome: 'queued', env };
       if (settled.state === 'ready') return { outcome: 'ready', env: settled, phases: [], reused: true };
       if (settled.failure) return { outcome: 'failed', env: settled, failure: settled.failure, phases: [] };
-      if (settled.state === 'released') {
-        return { outcome: 'failed', env: settled, phases: [], failure: internalFailure('the environment of this step was already released') };
-      }
     }
 
-    await this.store.acquireSlot(id, this.options.maxConcurrent);
+    if (wait) await this.store.acquireSlot(id, this.options.maxConcurrent);
+    else if (!(await this.store.tryAcquireSlot(id, this.options.maxConcurrent))) return { outcome: 'queued', env: (await this.store.find(id)) ?? env };
     const current = (await this.store.find(id)) ?? env;
     const outcome = await this.driver.deploy(current);
     const usage = { buildCpuSeconds: cpu(outcome.phases, 'build') };
@@ -74,21 +80,39 @@ export class EnvironmentManager {
   }
 
   /**
-   * An environment already there from an earlier delivery of the step: wait while its live owner works on it;
-   * take it over (tear down, queue again) when its owner is gone.
+   * An environment already there from an earlier run of the step. Ready or failed: that is the answer.
+   * Waiting: this caller takes it over (nothing runs yet). Provisioning by a live other process: wait
+   * (or `busy`); by this process or a dead one: tear down what it started and take over. Released without
+   * a failure (reaped mid-deploy): take over and deploy again.
    */
-  private async settle(env: StoredEnvironment): Promise<StoredEnvironment> {
+  private async settle(env: StoredEnvironment, wait: boolean): Promise<StoredEnvironment | 'busy'> {
     let current = env;
-    while (current.state === 'waiting' || current.state === 'provisioning') {
-      if (current.owner === this.options.owner || !ownerAlive(current.owner)) {
+    for (;;) {
+      const takeOver = async (): Promise<StoredEnvironment> => {
         await this.driver.teardown(current);
         await this.store.takeOver(current.id, this.options.owner);
         return { ...current, state: 'waiting', owner: this.options.owner, processGroups: [] };
+      };
+      switch (current.state) {
+        case 'ready':
+        case 'failed':
+          return current;
+        case 'waiting':
+          return takeOver();
+        case 'released':
+          return current.failure ? current : takeOver();
+        case 'provisioning':
+          if (current.owner === this.options.owner || !ownerAlive(current.owner)) return takeOver();
+          if (!wait) return 'busy';
+          await sleep(500);
+          current = (await this.store.find(current.id)) ?? current;
+          break;
+        default: {
+          const never: never = current.state;
+          throw new Error(`unknown environment state ${String(never)}`);
+        }
       }
-      await sleep(500);
-      current = (await this.store.find(current.id)) ?? current;
     }
-    return current;
   }
 
   /** Runs the tests (testCommand overrides the deployed spec's) and smoke requests on a ready environment. */
@@ -112,8 +136,4 @@ export class EnvironmentManager {
     await this.driver.teardown(env);
     return { found: true, environmentSeconds: await this.store.markReleased(envId) };
   }
-}
-
-function internalFailure(message: string): PhaseFailure {
-  return { phase: 'clone', logTail: message, classification: { errorClass: 'INTERNAL', signature: 'environment.released', summary: message, failingTests: [], compilerErrors: [] } };
 }

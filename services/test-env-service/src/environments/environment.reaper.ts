@@ -29,7 +29,9 @@ export class EnvironmentReaper {
   async reapOnce(): Promise<readonly Reaped[]> {
     const reaped: Reaped[] = [];
     for (const env of await this.store.reapCandidates()) {
-      const reason: ReapReason | null = env.runEnded ? 'run-ended' : env.expired ? 'ttl' : !ownerAlive(env.owner) ? 'owner-gone' : null;
+      // A waiting environment has no processes or workspace yet; whoever runs its step next takes it over.
+      const orphaned = env.state !== 'waiting' && !ownerAlive(env.owner);
+      const reason: ReapReason | null = env.runEnded ? 'run-ended' : env.expired ? 'ttl' : orphaned ? 'owner-gone' : null;
       if (reason === null) continue;
       await this.driver.teardown(env);
       await this.store.markReleased(env.id);

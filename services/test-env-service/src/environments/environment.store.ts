@@ -92,20 +92,24 @@ export class EnvironmentStore implements ProcessRegistry {
   }
 
   /**
-   * Waits in queue order until fewer than `limit` environments are provisioning or ready, then takes a
-   * slot (state provisioning). Decided under one advisory lock, so it holds across processes.
+   * One attempt to take a slot (state waiting → provisioning): granted when fewer than `limit` environments
+   * are provisioning or ready and this one is first in queue order. Decided under one advisory lock, so the
+   * limit and the order hold across processes.
    */
+  async tryAcquireSlot(id: string, limit: number): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(${SLOT_LOCK})`);
+      const [{ active }] = (await tx.query(`SELECT count(*)::int AS active FROM environments WHERE state IN ('provisioning', 'ready')`)) as [{ active: number }];
+      const [first] = (await tx.query(`SELECT id FROM environments WHERE state = 'waiting' ORDER BY queue_seq LIMIT 1`)) as { id: string }[];
+      if (active >= limit || first?.id !== id) return false;
+      await tx.query(`UPDATE environments SET state = 'provisioning' WHERE id = $1`, [id]);
+      return true;
+    });
+  }
+
+  /** Waits in queue order until tryAcquireSlot grants a slot. */
   async acquireSlot(id: string, limit: number, pollMs = 200): Promise<void> {
-    for (;;) {
-      const granted = await this.db.transaction(async (tx) => {
-        await tx.query(`SELECT pg_advisory_xact_lock(${SLOT_LOCK})`);
-        const [{ active }] = (await tx.query(`SELECT count(*)::int AS active FROM environments WHERE state IN ('provisioning', 'ready')`)) as [{ active: number }];
-        const [first] = (await tx.query(`SELECT id FROM environments WHERE state = 'waiting' ORDER BY queue_seq LIMIT 1`)) as { id: string }[];
-        if (active >= limit || first?.id !== id) return false;
-        await tx.query(`UPDATE environments SET state = 'provisioning' WHERE id = $1`, [id]);
-        return true;
-      });
-      if (granted) return;
+    while (!(await this.tryAcquireSlot(id, limit))) {
       const still = await this.find(id);
       if (!still || still.state !== 'waiting') throw new Error(`environment ${id} left the queue (state ${still?.state ?? 'gone'})`);
       await sleep(pollMs);
@@ -145,9 +149,15 @@ export class EnvironmentStore implements ProcessRegistry {
     return rows[0]?.seconds ?? null;
   }
 
-  /** A new owner takes over an environment whose owner is gone: back to the queue, no processes. */
+  /**
+   * A new owner takes over an environment (its owner is gone, or it was only waiting, or it was reaped
+   * mid-deploy): back to the queue at its old place, no processes.
+   */
   async takeOver(id: string, owner: string): Promise<void> {
-    await this.db.query(`UPDATE environments SET owner = $2, state = 'waiting', process_groups = '{}', port = NULL WHERE id = $1`, [id, owner]);
+    await this.db.query(
+      `UPDATE environments SET owner = $2, state = 'waiting', process_groups = '{}', port = NULL, ready_at = NULL, released_at = NULL WHERE id = $1`,
+      [id, owner],
+    );
   }
 
   async markRunEnded(runId: string): Promise<void> {

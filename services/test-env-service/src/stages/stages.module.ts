@@ -35,7 +35,7 @@ class WorkerLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
           new StepStore(ds),
           new StepExecutor(manager),
           outbox,
-          { concurrency: config.TEST_ENV_WORKERS, resultsTopic: config.TEST_ENV_RESULTS_TOPIC, pollMs: 250, leaseMs: 60_000 },
+          { concurrency: config.TEST_ENV_WORKERS, resultsTopic: config.TEST_ENV_RESULTS_TOPIC, pollMs: 250, leaseMs: 60_000, requeueDelayMs: 1000 },
           logger,
         ),
       inject: [SERVICE_CONFIG, DataSource, EnvironmentManager, OutboxWriter, LOGGER],

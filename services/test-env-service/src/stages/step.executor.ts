@@ -89,13 +89,16 @@ function environmentIds(cmd: StepCommand): string[] {
 export class StepExecutor {
   constructor(private readonly manager: EnvironmentManager) {}
 
-  async execute(cmd: StepCommand): Promise<StepResultInput> {
+  /** The step's result, or `requeue` when a deploy must wait for a slot (the worker asks again later). */
+  async execute(cmd: StepCommand): Promise<StepResultInput | 'requeue'> {
     const started = Date.now();
     if (!isServedStage(cmd.stage)) return resultOf(cmd, invalidInput([`stage: "${cmd.stage}" is not served by ${SERVICE_NAME}`]));
     const stage: ServedStage = cmd.stage;
     switch (stage) {
-      case 'test-deploy':
-        return resultOf(cmd, await this.deploy(cmd, started));
+      case 'test-deploy': {
+        const outcome = await this.deploy(cmd, started);
+        return outcome === 'requeue' ? outcome : resultOf(cmd, outcome);
+      }
       case 'test-verify':
         return resultOf(cmd, await this.verify(cmd, started));
       case 'env-release':
@@ -107,10 +110,11 @@ export class StepExecutor {
     }
   }
 
-  private async deploy(cmd: StepCommand, started: number): Promise<Outcome> {
+  private async deploy(cmd: StepCommand, started: number): Promise<Outcome | 'requeue'> {
     const built = buildEnvironmentSpec(cmd);
     if (!built.ok) return invalidInput(built.problems);
-    const result = await this.manager.deploy(cmd.stepId, cmd.runId, built.spec);
+    const result = await this.manager.deploy(cmd.stepId, cmd.runId, built.spec, { wait: false });
+    if (result.outcome === 'queued') return 'requeue';
     if (result.outcome === 'failed') return failed(result.env, result.failure, Date.now() - started);
     return {
       outcome: 'SUCCEEDED',

@@ -24,8 +24,9 @@ export class StepStore {
     const rows: { step_id: string; command: StepCommand }[] = await this.db.query(
       `WITH next AS (
          SELECT step_id FROM test_env_steps
-          WHERE state = 'pending' OR (state = 'running' AND locked_until < now())
-          ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED),
+          WHERE (state = 'pending' AND (locked_until IS NULL OR locked_until < now())) OR (state = 'running' AND locked_until < now())
+          -- Releases and verifies first: they free or use slots that queued deploys wait for.
+          ORDER BY stage = 'test-deploy', created_at LIMIT 1 FOR UPDATE SKIP LOCKED),
        claimed AS (
          UPDATE test_env_steps s SET state = 'running', locked_until = now() + make_interval(secs => $1), updated_at = now()
            FROM next WHERE s.step_id = next.step_id RETURNING s.step_id, s.command)
@@ -34,6 +35,11 @@ export class StepStore {
     );
     const row = rows[0];
     return row ? { stepId: row.step_id, command: row.command } : null;
+  }
+
+  /** Gives a claimed step back (e.g. a deploy waiting for a slot), to be claimed again after delayMs. */
+  async requeue(stepId: string, delayMs: number): Promise<void> {
+    await this.db.query(`UPDATE test_env_steps SET state = 'pending', locked_until = now() + make_interval(secs => $2), updated_at = now() WHERE step_id = $1`, [stepId, delayMs / 1000]);
   }
 
   async extendLease(stepId: string, leaseMs: number): Promise<void> {

@@ -11,6 +11,8 @@ export interface StepWorkerOptions {
   readonly resultsTopic: string;
   readonly pollMs: number;
   readonly leaseMs: number;
+  /** How long a deploy waiting for a slot stays out of the claims. */
+  readonly requeueDelayMs: number;
 }
 
 /**
@@ -60,7 +62,7 @@ export class StepWorker {
     const claimed = await this.store.claim(this.options.leaseMs);
     if (!claimed) return false;
     const lease = setInterval(() => void this.store.extendLease(claimed.stepId, this.options.leaseMs).catch(() => undefined), this.options.leaseMs / 3);
-    let result: StepResultInput;
+    let result: StepResultInput | 'requeue';
     try {
       result = await this.executor.execute(claimed.command);
     } catch (error) {
@@ -73,6 +75,10 @@ export class StepWorker {
       });
     } finally {
       clearInterval(lease);
+    }
+    if (result === 'requeue') {
+      await this.store.requeue(claimed.stepId, this.options.requeueDelayMs);
+      return false;
     }
     await this.publish(claimed.command, result);
     this.logger?.info({ stepId: claimed.stepId, stage: claimed.command.stage, outcome: result.outcome, errorClass: result.errorClass ?? null }, 'step finished');

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     return;
   }
   const result = await manager.deploy(stepId, 'crash-run', sampleSpec(repo, 'npm'));
-  if (result.outcome !== 'ready') throw new Error(`deploy failed: ${JSON.stringify(result.failure)}`);
+  if (result.outcome !== 'ready') throw new Error(`deploy failed: ${JSON.stringify(result)}`);
   process.stdout.write(`READY ${result.env.id} ${result.env.processGroups.join(',')}\n`);
   setInterval(() => undefined, 60_000);
 }
