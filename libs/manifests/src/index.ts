@@ -10,4 +10,4 @@ export { extractGradle, readVersionCatalog, type VersionCatalog } from './gradle
 export { extractDockerfile, readDockerfile, parseImage, type DockerInstruction } from './docker/dockerfile-extractor';
 export { extractJdkVersionFile, JDK_VERSION_FILES } from './jdk/jdk-files.extractor';
 export { extractJavaAgents, isAgentCandidate } from './agents/java-agent.extractor';
-export { extractComponents, directoryTree, memoryTree, SKIPPED_DIRECTORIES } from './scan/extract';
+export { extractComponents, directoryTree, memoryTree, isManifestCandidate, SKIPPED_DIRECTORIES } from './scan/extract';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ComponentDeclaration } from '../model';
-import { directoryTree, extractComponents, memoryTree } from './extract';
+import { directoryTree, extractComponents, isManifestCandidate, memoryTree } from './extract';
 
 const fixture = (name: string) => extractComponents(directoryTree(join(__dirname, '..', '__fixtures__', name)));
 const where = (l: { file: string; line: number } | null) => (l ? `${l.file}:${l.line}` : null);
@@ -184,5 +184,12 @@ describe('application with JavaAgents and a JDK version file', () => {
       'java-agent skywalking-agent@9.1.0 .jvmopts:2',
       'java-agent dd-agent@1.31.0 deploy/values.yaml:7',
     ]);
+  });
+});
+
+describe('isManifestCandidate', () => {
+  it('selects the files extractors read and skips dependency and build folders', () => {
+    const paths = ['pom.xml', 'api/pom.xml', 'src/main/App.java', 'node_modules/x/package.json', 'target/pom.xml', 'gradle/libs.versions.toml', 'docker/Dockerfile.node', '.java-version', 'deploy/values.yaml', 'README.md'];
+    expect(paths.filter(isManifestCandidate)).toEqual(['pom.xml', 'api/pom.xml', 'gradle/libs.versions.toml', 'docker/Dockerfile.node', '.java-version', 'deploy/values.yaml']);
   });
 });

@@ -44,6 +44,20 @@ export function memoryTree(contents: Readonly<Record<string, string>>): FileTree
 
 const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 
+/** Whether an extractor reads this path (lets a caller fetch only these files, e.g. from a git object store). */
+export function isManifestCandidate(path: string): boolean {
+  if (path.split('/').some((seg) => SKIPPED_DIRECTORIES.has(seg))) return false;
+  const b = base(path);
+  return (
+    ['pom.xml', 'package.json', 'package-lock.json', 'build.gradle', 'build.gradle.kts', 'gradle.properties'].includes(b) ||
+    path === 'gradle/libs.versions.toml' ||
+    /^Dockerfile([.-][\w.-]+)?$/.test(b) ||
+    b.endsWith('.dockerfile') ||
+    (JDK_VERSION_FILES as readonly string[]).includes(b) ||
+    isAgentCandidate(path)
+  );
+}
+
 /** Runs every extractor over a repository; an unreadable manifest becomes an error (file, line), the rest goes on. */
 export function extractComponents(tree: FileTree): ExtractionResult {
   const errors: ManifestError[] = [];

@@ -1,0 +1,23 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TOPICS } from '@shipshape/contracts';
+import { baseConfigSchema } from '@shipshape/service-kit';
+import { z } from 'zod';
+
+const positiveInt = (what: string) => z.coerce.number({ error: `must be ${what}` }).int(`must be ${what}`).positive(`must be ${what}`);
+
+/** detection-service variables on top of the base ones. */
+export const detectionConfigSchema = baseConfigSchema.extend({
+  /** Where bare mirrors of scanned repositories are cached. */
+  DETECTION_WORK_DIR: z.string().min(1).default(join(tmpdir(), 'shipshape-detection')),
+  /** Path of the JSON endpoint instances expose with their loaded components. */
+  DETECTION_COMPONENTS_PATH: z.string().startsWith('/', 'must start with /').default('/shipshape/components'),
+  /** Timeout of one request to an instance (ms). */
+  DETECTION_HTTP_TIMEOUT_MS: positiveInt('a positive number of ms').default(5_000),
+  /** Topic of InventoryChange events (tests isolate theirs). */
+  DETECTION_INVENTORY_TOPIC: z.string().min(1).default(TOPICS.inventory),
+  /** How often the detect worker looks for pending steps (ms). */
+  DETECTION_WORKER_POLL_MS: positiveInt('a positive number of ms').default(500),
+});
+
+export type DetectionConfig = z.output<typeof detectionConfigSchema>;

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { SERVICE_CONFIG } from '@shipshape/service-kit';
+import type { DetectionConfig } from '../config/detection.config';
+import { GitSource } from '../source/git-source';
+import { SourceScanService } from '../source/source-scan.service';
+import { InventoryStore } from './inventory.store';
+
+/** The inventory: source scans (git + @shipshape/manifests) and the store that publishes changes. */
+@Module({
+  providers: [
+    { provide: GitSource, inject: [SERVICE_CONFIG], useFactory: (config: DetectionConfig) => new GitSource(config.DETECTION_WORK_DIR) },
+    InventoryStore,
+    SourceScanService,
+  ],
+  exports: [GitSource, InventoryStore, SourceScanService],
+})
+export class InventoryModule {}
