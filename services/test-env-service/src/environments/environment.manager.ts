@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EnvironmentDriver, EnvironmentSpec, PhaseFailure, PhaseReport } from './environment.types';
+import type { EnvironmentDriver, EnvironmentSpec, PhaseFailure, PhaseListener, PhaseReport } from './environment.types';
 import { environmentIdFor, type EnvironmentStore, type StoredEnvironment } from './environment.store';
 import { ownerAlive } from './process-group';
 
@@ -42,7 +42,7 @@ export class EnvironmentManager {
    * failed). With `wait: false` it returns `queued` instead of waiting for a slot, so a worker is never
    * held by the queue (it would starve the releases that free the slots).
    */
-  async deploy(stepId: string, runId: string, spec: EnvironmentSpec, options: { readonly wait?: boolean } = {}): Promise<DeployResult> {
+  async deploy(stepId: string, runId: string, spec: EnvironmentSpec, options: { readonly wait?: boolean; readonly onPhase?: PhaseListener } = {}): Promise<DeployResult> {
     const wait = options.wait ?? true;
     const id = environmentIdFor(stepId);
     const { env, created } = await this.store.findOrCreate(id, {
@@ -65,7 +65,7 @@ export class EnvironmentManager {
     if (wait) await this.store.acquireSlot(id, this.options.maxConcurrent);
     else if (!(await this.store.tryAcquireSlot(id, this.options.maxConcurrent))) return { outcome: 'queued', env: (await this.store.find(id)) ?? env };
     const current = (await this.store.find(id)) ?? env;
-    const outcome = await this.driver.deploy(current);
+    const outcome = await this.driver.deploy(current, options.onPhase);
     const usage = { buildCpuSeconds: cpu(outcome.phases, 'build') };
     if (outcome.ok) {
       await this.store.markReady(id, outcome.port, usage);
@@ -116,12 +116,17 @@ export class EnvironmentManager {
   }
 
   /** Runs the tests (testCommand overrides the deployed spec's) and smoke requests on a ready environment. */
-  async verify(envId: string, overrides: Partial<Pick<EnvironmentSpec, 'flakyRetries'>> = {}, testCommand: string | null = null): Promise<VerifyResult> {
+  async verify(
+    envId: string,
+    overrides: Partial<Pick<EnvironmentSpec, 'flakyRetries'>> = {},
+    testCommand: string | null = null,
+    onPhase?: PhaseListener,
+  ): Promise<VerifyResult> {
     const env = await this.store.find(envId);
     if (!env || env.state !== 'ready') return { outcome: 'missing', envId };
     const commands = testCommand === null ? env.spec.commands : { ...env.spec.commands, test: testCommand };
     const effective = { ...env, spec: { ...env.spec, ...overrides, commands } };
-    const outcome = await this.driver.verify(effective);
+    const outcome = await this.driver.verify(effective, onPhase);
     const usage = { testCpuSeconds: cpu(outcome.phases, 'test') };
     await this.store.addUsage(envId, usage);
     const after = (await this.store.find(envId)) ?? env;

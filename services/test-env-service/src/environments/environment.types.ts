@@ -75,6 +75,9 @@ export type VerifyOutcome =
   | { readonly ok: true; readonly phases: readonly PhaseReport[]; readonly flaky: PhaseFailure }
   | { readonly ok: false; readonly failure: PhaseFailure; readonly phases: readonly PhaseReport[] };
 
+/** Told when a phase starts (for progress events); its failures never fail the phase. */
+export type PhaseListener = (phase: Phase) => Promise<void> | void;
+
 /** Hooks a driver calls so the platform can see every process it starts (for teardown and the reaper). */
 export interface ProcessRegistry {
   add(envId: string, pgid: number): Promise<void>;
@@ -85,9 +88,9 @@ export interface ProcessRegistry {
 export interface EnvironmentDriver {
   readonly name: string;
   /** Clone, build, start, wait for health. Leaves what it made in place (teardown removes it). */
-  deploy(env: EnvironmentRecord): Promise<DeployOutcome>;
+  deploy(env: EnvironmentRecord, onPhase?: PhaseListener): Promise<DeployOutcome>;
   /** Tests (re-running a failed test phase flakyRetries times) and smoke requests against the running instance. */
-  verify(env: EnvironmentRecord): Promise<VerifyOutcome>;
+  verify(env: EnvironmentRecord, onPhase?: PhaseListener): Promise<VerifyOutcome>;
   /** Kills every process of the environment and deletes its workspace; idempotent. Logs are kept. */
   teardown(env: Pick<EnvironmentRecord, 'id' | 'workspace' | 'processGroups'>): Promise<void>;
 }

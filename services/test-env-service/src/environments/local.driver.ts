@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { classifyFailure, decideAfterRerun, type Phase } from '../classification';
 import { buildCommand, startCommand as impliedStartCommand, testCommand, type ToolOptions } from './build-commands';
-import type { DeployOutcome, EnvironmentDriver, EnvironmentRecord, PhaseFailure, PhaseReport, ProcessRegistry, VerifyOutcome } from './environment.types';
+import type { DeployOutcome, EnvironmentDriver, EnvironmentRecord, PhaseFailure, PhaseListener, PhaseReport, ProcessRegistry, VerifyOutcome } from './environment.types';
 import { killGroup, runCommand, startCommand, type CommandOutcome } from './process-group';
 
 export interface LocalDriverOptions extends ToolOptions {
@@ -84,7 +84,16 @@ export class LocalDriver implements EnvironmentDriver {
     return env.spec.deadline === null ? configured : Math.max(1, Math.min(configured, env.spec.deadline - Date.now()));
   }
 
-  private async run(env: EnvironmentRecord, phase: Phase, command: string, cwd: string, port: number | null): Promise<CommandOutcome> {
+  private async announce(phase: Phase, onPhase: PhaseListener | undefined): Promise<void> {
+    try {
+      await onPhase?.(phase);
+    } catch {
+      // progress is best effort
+    }
+  }
+
+  private async run(env: EnvironmentRecord, phase: Phase, command: string, cwd: string, port: number | null, onPhase?: PhaseListener): Promise<CommandOutcome> {
+    await this.announce(phase, onPhase);
     const file = logFile(env.logDir, phase);
     await appendFile(file, `$ ${command}\n`);
     let pgid = -1;
@@ -108,25 +117,26 @@ export class LocalDriver implements EnvironmentDriver {
     return { phase, classification, logTail: await tailOf(file, this.options.tailBytes) };
   }
 
-  async deploy(env: EnvironmentRecord): Promise<DeployOutcome> {
+  async deploy(env: EnvironmentRecord, onPhase?: PhaseListener): Promise<DeployOutcome> {
     const phases: PhaseReport[] = [];
     await mkdir(env.workspace, { recursive: true });
     await mkdir(env.logDir, { recursive: true });
     const checkout = this.checkout(env);
 
     await rm(checkout, { recursive: true, force: true });
-    const clone = await this.run(env, 'clone', `git clone --quiet --depth 1 --branch '${env.spec.gitRef.replace(/'/g, `'\\''`)}' -- '${env.spec.repositoryUrl.replace(/'/g, `'\\''`)}' checkout`, env.workspace, null);
+    const clone = await this.run(env, 'clone', `git clone --quiet --depth 1 --branch '${env.spec.gitRef.replace(/'/g, `'\\''`)}' -- '${env.spec.repositoryUrl.replace(/'/g, `'\\''`)}' checkout`, env.workspace, null, onPhase);
     phases.push({ phase: 'clone', ok: clone.exitCode === 0, durationMs: clone.durationMs, cpuSeconds: clone.cpuSeconds });
     if (clone.exitCode !== 0) return { ok: false, failure: await this.failure(env, 'clone', clone), phases };
 
     const build = buildCommand(env.spec, checkout, this.options);
     if (build === null) return { ok: false, failure: await this.configFailure(env, 'build', `no build command and build tool "${env.spec.buildTool}" implies none`), phases };
-    const built = await this.run(env, 'build', build, checkout, null);
+    const built = await this.run(env, 'build', build, checkout, null, onPhase);
     phases.push({ phase: 'build', ok: built.exitCode === 0, durationMs: built.durationMs, cpuSeconds: built.cpuSeconds });
     if (built.exitCode !== 0) return { ok: false, failure: await this.failure(env, 'build', built), phases };
 
     const start = impliedStartCommand(env.spec);
     if (start === null) return { ok: false, failure: await this.configFailure(env, 'start', `no start command and build tool "${env.spec.buildTool}" implies none`), phases };
+    await this.announce('start', onPhase);
     const port = await freePort();
     const startLog = logFile(env.logDir, 'start');
     await appendFile(startLog, `$ ${start}\n`);
@@ -172,12 +182,12 @@ export class LocalDriver implements EnvironmentDriver {
     return gone ? 'exited' : 'timeout';
   }
 
-  async verify(env: EnvironmentRecord): Promise<VerifyOutcome> {
+  async verify(env: EnvironmentRecord, onPhase?: PhaseListener): Promise<VerifyOutcome> {
     const phases: PhaseReport[] = [];
     const command = testCommand(env.spec, this.options, this.checkout(env));
     if (command === null) return { ok: false, failure: await this.configFailure(env, 'test', `no test command and build tool "${env.spec.buildTool}" implies none`), phases };
     const checkout = this.checkout(env);
-    let outcome = await this.run(env, 'test', command, checkout, env.port);
+    let outcome = await this.run(env, 'test', command, checkout, env.port, onPhase);
     phases.push({ phase: 'test', ok: outcome.exitCode === 0, durationMs: outcome.durationMs, cpuSeconds: outcome.cpuSeconds });
     let flaky: PhaseFailure | null = null;
     if (outcome.exitCode !== 0) {
@@ -185,13 +195,14 @@ export class LocalDriver implements EnvironmentDriver {
       if (first.classification.errorClass !== 'TEST_FAILURE' || env.spec.flakyRetries < 1) return { ok: false, failure: first, phases };
       for (let i = 0; i < env.spec.flakyRetries && outcome.exitCode !== 0; i++) {
         await appendFile(logFile(env.logDir, 'test'), `\n# shipshape: re-running the tests (${i + 1}/${env.spec.flakyRetries})\n`);
-        outcome = await this.run(env, 'test', command, checkout, env.port);
+        outcome = await this.run(env, 'test', command, checkout, env.port, onPhase);
         phases.push({ phase: 'test', ok: outcome.exitCode === 0, durationMs: outcome.durationMs, cpuSeconds: outcome.cpuSeconds });
       }
       const decided = decideAfterRerun(first.classification, outcome.exitCode === 0);
       if (decided.errorClass !== 'TEST_FLAKY') return { ok: false, failure: { ...first, classification: decided }, phases };
       flaky = { ...first, classification: decided };
     }
+    if (env.spec.smokePaths.length > 0) await this.announce('smoke', onPhase);
     for (const path of env.spec.smokePaths) {
       const started = Date.now();
       const ok = await this.smoke(env, path);

@@ -40,7 +40,10 @@ describe('test-deploy, test-verify, env-release over Kafka', () => {
     const verified = await h.resultFor(verify.stepId);
     expect(verified).toMatchObject({ outcome: 'SUCCEEDED', details: expect.objectContaining({ environmentId: env.id, smokeRequests: '1' }) });
     expect(verified.usage.metrics['testCpuSeconds']).toBeGreaterThan(0);
-    expect(h.results.filter((r) => r.stepId === deploy.stepId)).toHaveLength(1);
+    const deployResults = h.results.filter((r) => r.stepId === deploy.stepId);
+    expect(deployResults.filter((r) => r.outcome !== 'PROGRESS')).toHaveLength(1);
+    expect(deployResults.filter((r) => r.outcome === 'PROGRESS').map((r) => r.progress?.phase)).toEqual(['clone', 'build', 'start']);
+    expect(h.results.filter((r) => r.stepId === verify.stepId && r.outcome === 'PROGRESS').map((r) => r.progress?.phase)).toEqual(['test', 'smoke']);
 
     const state = (await (await fetch(`${h.running.url}/api/environments/${env.id}`)).json()) as { processGroups: number[]; workspace: string };
     const release = command('run-maven', 'env-release', repo, 'maven', { resources: [env] });

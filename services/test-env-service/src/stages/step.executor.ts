@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ResourceInput, StepCommand, StepResultInput } from '@shipshape/contracts';
 import type { EnvironmentManager } from '../environments/environment.manager';
 import type { StoredEnvironment } from '../environments/environment.store';
-import type { PhaseFailure } from '../environments/environment.types';
+import type { PhaseFailure, PhaseListener } from '../environments/environment.types';
 import { buildEnvironmentSpec } from './environment-spec.builder';
 
 export const SERVED_STAGES = ['test-deploy', 'test-verify', 'env-release'] as const;
@@ -90,17 +90,17 @@ export class StepExecutor {
   constructor(private readonly manager: EnvironmentManager) {}
 
   /** The step's result, or `requeue` when a deploy must wait for a slot (the worker asks again later). */
-  async execute(cmd: StepCommand): Promise<StepResultInput | 'requeue'> {
+  async execute(cmd: StepCommand, onPhase?: PhaseListener): Promise<StepResultInput | 'requeue'> {
     const started = Date.now();
     if (!isServedStage(cmd.stage)) return resultOf(cmd, invalidInput([`stage: "${cmd.stage}" is not served by ${SERVICE_NAME}`]));
     const stage: ServedStage = cmd.stage;
     switch (stage) {
       case 'test-deploy': {
-        const outcome = await this.deploy(cmd, started);
+        const outcome = await this.deploy(cmd, started, onPhase);
         return outcome === 'requeue' ? outcome : resultOf(cmd, outcome);
       }
       case 'test-verify':
-        return resultOf(cmd, await this.verify(cmd, started));
+        return resultOf(cmd, await this.verify(cmd, started, onPhase));
       case 'env-release':
         return resultOf(cmd, await this.release(cmd, started));
       default: {
@@ -110,10 +110,10 @@ export class StepExecutor {
     }
   }
 
-  private async deploy(cmd: StepCommand, started: number): Promise<Outcome | 'requeue'> {
+  private async deploy(cmd: StepCommand, started: number, onPhase?: PhaseListener): Promise<Outcome | 'requeue'> {
     const built = buildEnvironmentSpec(cmd);
     if (!built.ok) return invalidInput(built.problems);
-    const result = await this.manager.deploy(cmd.stepId, cmd.runId, built.spec, { wait: false });
+    const result = await this.manager.deploy(cmd.stepId, cmd.runId, built.spec, { wait: false, onPhase });
     if (result.outcome === 'queued') return 'requeue';
     if (result.outcome === 'failed') return failed(result.env, result.failure, Date.now() - started);
     return {
@@ -125,12 +125,12 @@ export class StepExecutor {
     };
   }
 
-  private async verify(cmd: StepCommand, started: number): Promise<Outcome> {
+  private async verify(cmd: StepCommand, started: number, onPhase?: PhaseListener): Promise<Outcome> {
     const [envId] = environmentIds(cmd);
     if (!envId) return invalidInput(['parameters.testEnv.environmentId: no environment given and none in the resource ledger']);
     const testEnv = cmd.parameters.testEnv;
     const overrides = testEnv ? { flakyRetries: testEnv.flakyRetries } : {};
-    const result = await this.manager.verify(envId, overrides, testEnv?.testCommand ?? null);
+    const result = await this.manager.verify(envId, overrides, testEnv?.testCommand ?? null, onPhase);
     switch (result.outcome) {
       case 'missing':
         return invalidInput([`parameters.testEnv.environmentId: environment ${envId} is not ready (released, failed or unknown)`]);

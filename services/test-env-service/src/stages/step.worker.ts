@@ -3,6 +3,7 @@ import type { OutboxWriter } from '@shipshape/messaging';
 import type { Logger } from '@shipshape/telemetry';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource } from 'typeorm';
+import type { Phase } from '../classification';
 import { resultOf, type StepExecutor } from './step.executor';
 import { StepStore } from './step.store';
 
@@ -64,7 +65,7 @@ export class StepWorker {
     const lease = setInterval(() => void this.store.extendLease(claimed.stepId, this.options.leaseMs).catch(() => undefined), this.options.leaseMs / 3);
     let result: StepResultInput | 'requeue';
     try {
-      result = await this.executor.execute(claimed.command);
+      result = await this.executor.execute(claimed.command, (phase) => this.progress(claimed.command, phase));
     } catch (error) {
       // A bug or an outside failure we did not expect: INTERNAL (retryable), never a silent loss of the step.
       this.logger?.error({ err: error, stepId: claimed.stepId }, 'step execution threw');
@@ -83,6 +84,12 @@ export class StepWorker {
     await this.publish(claimed.command, result);
     this.logger?.info({ stepId: claimed.stepId, stage: claimed.command.stage, outcome: result.outcome, errorClass: result.errorClass ?? null }, 'step finished');
     return true;
+  }
+
+  /** A PROGRESS result when a phase starts (best effort: the driver ignores a failure here). */
+  private async progress(cmd: StepCommand, phase: Phase): Promise<void> {
+    const value = resultOf(cmd, { outcome: 'PROGRESS', progress: { phase, message: `${phase} started` } });
+    await this.dataSource.transaction((tx) => this.outbox.add(tx, { topic: this.options.resultsTopic, key: cmd.runId, eventType: EVENT_TYPES.stepResult, value }));
   }
 
   private async publish(cmd: StepCommand, result: StepResultInput): Promise<void> {

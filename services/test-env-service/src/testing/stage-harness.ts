@@ -19,6 +19,7 @@ export interface StageHarness {
   readonly results: StepResult[];
   send(cmd: StepCommandInput): Promise<void>;
   sendRunEvent(event: RunEventInput): Promise<void>;
+  /** The step's final result (SUCCEEDED or FAILED; PROGRESS skipped). */
   resultFor(stepId: string, timeoutMs?: number): Promise<StepResult>;
   close(): Promise<void>;
 }
@@ -76,7 +77,7 @@ export async function startStageHarness(env: Record<string, string>): Promise<St
       await producer.send({ topic: topics.runs, messages: [{ key: event.runId ?? null, value: codec.encodeEvent('RunEvent', event), headers: { 'message-id': event.eventId } }] });
     },
     resultFor(stepId, timeoutMs = 90_000) {
-      return waitFor(() => results.find((r) => r.stepId === stepId), { timeoutMs, description: `result of ${stepId}` });
+      return waitFor(() => results.find((r) => r.stepId === stepId && r.outcome !== 'PROGRESS'), { timeoutMs, description: `result of ${stepId}` });
     },
     async close() {
       // Nothing may leak: release whatever environment a test left (e.g. after a failed verify).
