@@ -70,6 +70,7 @@ async function sendRelease(
   extra: Record<string, string> = {},
   componentChange: StepCommand['componentChange'] = EVENT_SAMPLES.StepCommand.componentChange,
   buildCommand: string = SAMPLE_COMMANDS.build,
+  runtime = 'local',
 ): Promise<StepCommand> {
   steps += 1;
   const runId = `run-${application}`;
@@ -86,7 +87,7 @@ async function sendRelease(
     parameters: {
       change: null,
       testEnv: null,
-      release: { gitRef, runtime: 'local', trafficSteps: [25, 50, 100], observeSeconds: 1, maxErrorRate: 0.01, autoRollback: true },
+      release: { gitRef, runtime, trafficSteps: [25, 50, 100], observeSeconds: 1, maxErrorRate: 0.01, autoRollback: true },
       detect: null,
       extra: { ...GATE_EXTRA, ...extra },
     },
@@ -192,6 +193,10 @@ describe('gray release of the release stage', () => {
     const replaced = (await instanceEvents(application)).filter((e) => e.state === 'REPLACED');
     expect(replaced.map((e) => [e.instance, e.previousVersion, e.version, e.commit])).toEqual(['i-0', 'i-1', 'i-2', 'i-3'].map((i) => [i, '1.0.0', '2.0.0', c2]));
 
+    const metrics = await (await fetch(`${app().url}/metrics`)).text();
+    expect(metrics).toMatch(/^shipshape_release_batches_total\{[^}]*verdict="passed"[^}]*\} [1-9]/m);
+    expect(metrics).toMatch(/^shipshape_release_releases_finished_total\{[^}]*outcome="SUCCEEDED"[^}]*\} [1-9]/m);
+
     // the same step again (past the inbox, e.g. after its rows were purged): the stored result, nothing redone
     const pids = (await instances(application)).map((i) => i.pid);
     await publishCommand(step, `${step.stepId}#again`);
@@ -207,13 +212,15 @@ describe('gray release of the release stage', () => {
     const before = await instances(application);
 
     const offBranch = await sendRelease(application, repo, side);
+    const otherRuntime = await sendRelease(application, repo, 'main', {}, undefined, undefined, 'kubernetes');
     const broken = await sendRelease(application, repo, 'main', {}, undefined, 'node --check missing.js');
 
     expect(await finalResult(offBranch.stepId)).toMatchObject({ outcome: 'FAILED', errorClass: 'INVALID_INPUT', details: { commit: side, defaultBranch: 'main' } });
+    expect(await finalResult(otherRuntime.stepId)).toMatchObject({ outcome: 'FAILED', errorClass: 'INVALID_INPUT', details: { field: 'parameters.release.runtime' } });
     expect(await finalResult(broken.stepId)).toMatchObject({ outcome: 'FAILED', errorClass: 'COMPILE_ERROR', details: { exitCode: '1' } });
     expect((await instances(application)).map((i) => [i.pid, i.commit])).toEqual(before.map((i) => [i.pid, c1]));
     // releases of one application run one at a time, in arrival order
-    const order = (await outbox<StepResult>(TOPICS.stepResults, EVENT_TYPES.stepResult)).filter((r) => r.stepId === offBranch.stepId || r.stepId === broken.stepId);
+    const order = (await outbox<StepResult>(TOPICS.stepResults, EVENT_TYPES.stepResult)).filter((r) => [offBranch.stepId, otherRuntime.stepId, broken.stepId].includes(r.stepId));
     const firstOfBroken = order.findIndex((r) => r.stepId === broken.stepId);
     expect(order.slice(firstOfBroken).every((r) => r.stepId === broken.stepId)).toBe(true);
   });

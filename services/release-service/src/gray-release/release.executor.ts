@@ -14,6 +14,7 @@ import { runsSpec, specOf, type InstanceSpec, type RuntimeInstance } from '../ru
 import { EMPTY_BAKE, evaluateGates, measurementDetails, type BakeState, type MetricsReading } from './gates';
 import { parsePrometheusText, parseSelector, sumOf, type MetricSelector } from './prometheus-text';
 import { batchCounts, resolvePlan } from './release-plan';
+import { releaseMetrics } from './release.metrics';
 import { ReleaseStore } from './release.store';
 import type { PreparedPlan, ReleaseRecord, ReleaseTarget, StoredResult } from './release.types';
 
@@ -105,6 +106,10 @@ export class ReleaseExecutor {
       return this.finish(release, failed('INVALID_INPUT', `invalid release parameters: ${resolved.problems.map((p) => p.field).join(', ')}`, details));
     }
     const plan = resolved.plan;
+    const runtime = command.parameters.release?.runtime ?? this.driver.name;
+    if (runtime !== this.driver.name) {
+      return this.finish(release, failed('INVALID_INPUT', `runtime ${runtime} is not available here (${this.driver.name})`, { field: 'parameters.release.runtime' }));
+    }
     if (plan.startCommand === null) return this.finish(release, failed('INVALID_INPUT', 'the application has no start command', { field: 'application.commands.start' }));
     const current = (await this.registry.list(release.application)).filter((i) => i.state !== 'failed' || i.pid !== null);
     const sidecar = command.componentChange.kind === 'SIDECAR';
@@ -210,6 +215,7 @@ export class ReleaseExecutor {
           if (fresh.abortRequested) return 'continue';
           if (fresh.paused) return this.waitWhilePaused(fresh, shouldStop);
           const outcome = await this.registry.replace(release.application, id, this.targetSpec(release, id));
+          if (outcome.kind === 'ok') releaseMetrics().instancesReplaced.add(1, { reason: 'release' });
           if (outcome.kind === 'start-failed') {
             return this.beginRollback(
               release,
@@ -241,6 +247,7 @@ export class ReleaseExecutor {
     }
     const verdict = evaluateGates(plan.gates, bake, await this.readAll(release, batchIds));
     const details: Record<string, string> = { ...measurementDetails(verdict, bake), batch: String(release.batchIndex + 1), batches: String(plan.counts.length), instancesOnNewVersion: String(count) };
+    releaseMetrics().batchesJudged.add(1, { verdict: verdict.passed ? 'passed' : 'failed', gate: details['gate.failed'] ?? '' });
     if (!verdict.passed) {
       this.logger.warn({ release: release.id, batch: release.batchIndex + 1, failed: details['gate.failed'] }, 'release gate failed');
       const message = `gate ${details['gate.failed']} failed in batch ${release.batchIndex + 1} of ${plan.counts.length}; rolled back`;
@@ -342,6 +349,7 @@ export class ReleaseExecutor {
         continue;
       }
       const outcome = await this.registry.replace(release.application, id, before);
+      if (outcome.kind === 'ok') releaseMetrics().instancesReplaced.add(1, { reason: 'rollback' });
       if (outcome.kind === 'start-failed') {
         this.logger.error({ release: release.id, instance: id, reason: outcome.message }, 'rollback could not restart the previous version');
         return this.finish(release, failed('INTERNAL', `rollback failed: instance ${id} did not start on the previous version`, { ...(release.result?.details ?? {}), rollbackFailed: id }));
@@ -368,6 +376,8 @@ export class ReleaseExecutor {
       const done = await this.store.update(release.id, { status: result.outcome === 'SUCCEEDED' ? 'succeeded' : 'failed', result }, tx);
       await this.publishResult(tx, done, result);
     });
+    releaseMetrics().releasesFinished.add(1, { outcome: result.outcome, error_class: result.errorClass ?? '' });
+    releaseMetrics().releaseDuration.record((Date.now() - release.createdAt.getTime()) / 1000, { outcome: result.outcome });
     this.logger.info({ release: release.id, outcome: result.outcome, errorClass: result.errorClass }, 'release finished');
     return 'done';
   }
