@@ -3,15 +3,17 @@ import { SERVICE_CONFIG } from '@shipshape/service-kit';
 import type { DetectionConfig } from '../config/detection.config';
 import { GitSource } from '../source/git-source';
 import { SourceScanService } from '../source/source-scan.service';
+import { RuntimeScanService } from '../runtime/runtime-scan.service';
 import { InventoryStore } from './inventory.store';
 
-/** The inventory: source scans (git + @shipshape/manifests) and the store that publishes changes. */
+/** The inventory: source scans (git + @shipshape/manifests), runtime reads (endpoint, jar, node_modules) and the store that publishes changes. */
 @Module({
   providers: [
     { provide: GitSource, inject: [SERVICE_CONFIG], useFactory: (config: DetectionConfig) => new GitSource(config.DETECTION_WORK_DIR) },
     InventoryStore,
     SourceScanService,
+    RuntimeScanService,
   ],
-  exports: [GitSource, InventoryStore, SourceScanService],
+  exports: [GitSource, InventoryStore, SourceScanService, RuntimeScanService],
 })
 export class InventoryModule {}
