@@ -18,6 +18,8 @@ export const testEnvConfigSchema = baseConfigSchema.extend({
   TEST_ENV_REAPER_INTERVAL_MS: z.coerce.number({ error: 'must be a number' }).int().min(100, 'must be at least 100').default(30_000),
   /** Steps one process executes at once (each holds an environment slot while it deploys). */
   TEST_ENV_WORKERS: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').default(2),
+  /** Base URL humans reach this service at (results then link the phase logs); unset: no links. */
+  TEST_ENV_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   /** Where step results go; tests point it at a topic of their own. */
   TEST_ENV_RESULTS_TOPIC: z.string().min(1).default(TOPICS.stepResults),
   /** Extra arguments for every mvn the platform implies, e.g. `-o` with a warm local repository. */

@@ -9,7 +9,7 @@ import { codec, sampleCommand as command, startStageHarness, type StageHarness }
 let h: StageHarness;
 
 beforeAll(async () => {
-  h = await startStageHarness({});
+  h = await startStageHarness({ TEST_ENV_PUBLIC_URL: 'http://test-env.example/' });
 });
 
 afterAll(async () => {
@@ -68,6 +68,7 @@ describe('test-deploy, test-verify, env-release over Kafka', () => {
     expect(verified).toMatchObject({ outcome: 'FAILED', errorClass: 'TEST_FAILURE', message: 'tests fail: greets' });
     expect(verified.details).toMatchObject({ phase: 'test', failingTests: 'greets', logs: `/api/environments/${env.id}/logs/test` });
     expect(verified.details['logTail']).toContain('not ok 1 - greets');
+    expect(verified.links).toEqual([{ label: 'test log', url: `http://test-env.example/api/environments/${env.id}/logs/test` }]);
   });
 
   it('fails a deploy of a missing variable as ENV_CONFIG, and an unserved stage as INVALID_INPUT', async () => {

@@ -33,7 +33,7 @@ class WorkerLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
         new StepWorker(
           ds,
           new StepStore(ds),
-          new StepExecutor(manager),
+          new StepExecutor(manager, { publicUrl: config.TEST_ENV_PUBLIC_URL ?? null }),
           outbox,
           { concurrency: config.TEST_ENV_WORKERS, resultsTopic: config.TEST_ENV_RESULTS_TOPIC, pollMs: 250, leaseMs: 60_000, requeueDelayMs: 1000 },
           logger,

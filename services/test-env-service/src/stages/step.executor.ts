@@ -86,8 +86,24 @@ function environmentIds(cmd: StepCommand): string[] {
 }
 
 /** Executes one accepted step against the environment manager; expected failures are results, not throws. */
+export interface StepExecutorOptions {
+  /** Base URL humans reach this service at; when set, results link the relevant phase log. */
+  readonly publicUrl: string | null;
+}
+
 export class StepExecutor {
-  constructor(private readonly manager: EnvironmentManager) {}
+  constructor(
+    private readonly manager: EnvironmentManager,
+    private readonly options: StepExecutorOptions = { publicUrl: null },
+  ) {}
+
+  /** Links the log named in details.logs (StepResult v2 `links`). */
+  private withLinks(outcome: Outcome): Outcome {
+    const path = outcome.details?.['logs'];
+    if (!this.options.publicUrl || !path) return outcome;
+    const phase = path.slice(path.lastIndexOf('/') + 1);
+    return { ...outcome, links: [{ label: `${phase} log`, url: `${this.options.publicUrl.replace(/\/+$/, '')}${path}` }] };
+  }
 
   /** The step's result, or `requeue` when a deploy must wait for a slot (the worker asks again later). */
   async execute(cmd: StepCommand, onPhase?: PhaseListener): Promise<StepResultInput | 'requeue'> {
@@ -97,10 +113,10 @@ export class StepExecutor {
     switch (stage) {
       case 'test-deploy': {
         const outcome = await this.deploy(cmd, started, onPhase);
-        return outcome === 'requeue' ? outcome : resultOf(cmd, outcome);
+        return outcome === 'requeue' ? outcome : resultOf(cmd, this.withLinks(outcome));
       }
       case 'test-verify':
-        return resultOf(cmd, await this.verify(cmd, started, onPhase));
+        return resultOf(cmd, this.withLinks(await this.verify(cmd, started, onPhase)));
       case 'env-release':
         return resultOf(cmd, await this.release(cmd, started));
       default: {
