@@ -237,6 +237,9 @@ describe('gray release of the release stage', () => {
     expect(result.details['gate.failed']).toContain('health');
     expect(Number(result.details['gate.health.value'])).toBeLessThan(0.95);
     expect(result.details['health.lastFailures']).toContain('i-1: HTTP 503');
+    // the 503s are counted by the app's error counter, read from its /metrics
+    expect(result.details['gate.errorRate.passed']).toBe('false');
+    expect(Number(result.details['gate.errorRate.value'])).toBeGreaterThan(0.01);
     expect(await servedVersions(application)).toEqual(['1.0.0', '1.0.0', '1.0.0', '1.0.0']);
     expect((await instances(application)).map((i) => [i.version, i.commit, i.state])).toEqual(Array.from({ length: 4 }, () => ['1.0.0', c1, 'running']));
     const progress = (await resultsOf(step.stepId)).filter((r) => r.progress?.phase === 'batch-passed');
@@ -248,6 +251,19 @@ describe('gray release of the release stage', () => {
       ['i-0', '1.0.0'],
       ['i-1', '1.0.0'],
     ]);
+  });
+
+  it('fails the latency gate of the first batch when the new version is slow, read from its metrics', async () => {
+    const application = 'gray-slow';
+    // v2 answers health after ~60 ms of work
+    const { c2 } = await productionOnV1(application, '(() => { const t = Date.now(); while (Date.now() - t < 60); return true; })()');
+
+    const step = await sendRelease(application, repos.at(-1) as SampleRepo, c2, { 'release.maxLatencyMs': '15' });
+    const result = await finalResult(step.stepId);
+
+    expect(result).toMatchObject({ outcome: 'FAILED', errorClass: 'HEALTH_GATE_FAILED', details: { batch: '1', 'gate.failed': 'latency', 'gate.health.passed': 'true' } });
+    expect(Number(result.details['gate.latency.value'])).toBeGreaterThan(15);
+    expect(await servedVersions(application)).toEqual(['1.0.0', '1.0.0', '1.0.0', '1.0.0']);
   });
 
   it('pauses after the current batch and goes on when resumed; promote skips the rest of a bake', async () => {
