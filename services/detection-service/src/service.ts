@@ -1,3 +1,4 @@
+import { TOPICS } from '@shipshape/contracts';
 import type { ServiceOptions } from '@shipshape/service-kit';
 import { AppModule } from './app.module';
 import { detectionConfigSchema, type DetectionConfig } from './config/detection.config';
@@ -10,4 +11,5 @@ export const DETECTION_SERVICE_SERVICE = {
   module: AppModule,
   migrations: [Initial1795981500000, Inventory1796200000000],
   configSchema: detectionConfigSchema,
+  messaging: { consumes: [TOPICS.runtimeInstances] },
 } as const satisfies ServiceOptions<DetectionConfig>;
