@@ -1,6 +1,6 @@
 import type { ReportEntry } from '../recipes/recipe';
 import { runRecipes, type Rule } from '../recipes/runner';
-import type { AnyRecipe } from '../recipes/recipe';
+import type { RegisteredRecipe } from '../recipes/recipe';
 import { git } from '../git/git-runner';
 import { branchName, type CommitAuthor, type GitWorkspaces } from '../git/git-workspaces';
 
@@ -38,7 +38,7 @@ export function commitMessage(input: Pick<ChangeInput, 'taskId' | 'message'>, re
 export async function applyChange(
   workspaces: GitWorkspaces,
   input: ChangeInput,
-  opts: { registry?: ReadonlyMap<string, AnyRecipe> } = {},
+  opts: { registry?: ReadonlyMap<string, RegisteredRecipe> } = {},
 ): Promise<ChangeOutcome> {
   const branch = input.branch ?? branchName(input.taskId, input.application);
   const existing = await workspaces.remoteBranch(input.remoteUrl, branch);

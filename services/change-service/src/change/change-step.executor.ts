@@ -7,7 +7,7 @@ import { runRecipes } from '../recipes/runner';
 import type { ReportEntry } from '../recipes/recipe';
 import { branchName, type CommitAuthor, type GitWorkspaces } from '../git/git-workspaces';
 import { RecipeInputError } from '../recipes/errors';
-import type { AnyRecipe } from '../recipes/recipe';
+import type { RegisteredRecipe } from '../recipes/recipe';
 import type { Rule } from '../recipes/runner';
 import { applyChange, type ChangeOutcome } from './apply-change';
 
@@ -28,7 +28,7 @@ type StepDecision =
 export interface ChangeStepExecutorDeps {
   readonly workspaces: GitWorkspaces;
   readonly author: CommitAuthor;
-  readonly registry?: ReadonlyMap<string, AnyRecipe>;
+  readonly registry?: ReadonlyMap<string, RegisteredRecipe>;
   readonly mergeRequests: MergeRequestProvider;
   /** The per-dependency report the run's change step produced (JSON), for the merge request description. */
   readonly changeReport: (runId: string) => Promise<readonly ReportEntry[] | undefined>;
@@ -287,6 +287,10 @@ export async function executeStep(cmd: StepCommand, deps: ChangeStepExecutorDeps
 function classify(err: unknown): StepDecision {
   if (isShipshapeError(err) && ['CHANGE.INVALID_INPUT', 'CHANGE.INVALID_OPTIONS', 'CHANGE.UNKNOWN_RECIPE'].includes(err.code)) {
     return { outcome: 'FAILED', errorClass: 'INVALID_INPUT', message: err.message, details: { code: err.code } };
+  }
+  if (isShipshapeError(err, 'CHANGE.RECIPE_FAILED')) {
+    const unresolved = (err.details as { unresolved?: boolean }).unresolved === true;
+    return { outcome: 'FAILED', errorClass: unresolved ? 'DEPENDENCY_RESOLUTION' : 'INTERNAL', message: err.message, details: { code: err.code } };
   }
   if (err instanceof GitCommandError) return { outcome: 'FAILED', errorClass: 'TRANSIENT', message: err.message, details: { code: err.code } };
   return { outcome: 'FAILED', errorClass: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };

@@ -65,11 +65,8 @@ export interface OptionDoc {
   readonly example: unknown;
 }
 
-/**
- * A recipe is metadata + validated options + a pure edit (OpenRewrite `Recipe`). Recipes that need
- * several files (Maven parents inside the repo) scan first and then edit (`ScanningRecipe`).
- */
-export interface Recipe<O = unknown, Acc = unknown> {
+/** What every recipe declares: a stable name, words for humans and validated, documented options. */
+export interface RecipeMetadata<O = unknown> {
   /** Dotted, stable name: `shipshape.maven.upgrade-dependency`. */
   readonly name: string;
   /** The short name used in task rules and on the command line (`maven`). */
@@ -80,6 +77,13 @@ export interface Recipe<O = unknown, Acc = unknown> {
   readonly optionDocs: Readonly<Record<string, OptionDoc>>;
   /** One valid set of options (used by docs, the contract test and `--help`). */
   readonly example: O;
+}
+
+/**
+ * A recipe is metadata + validated options + a pure edit (OpenRewrite `Recipe`). Recipes that need
+ * several files (Maven parents inside the repo) scan first and then edit (`ScanningRecipe`).
+ */
+export interface Recipe<O = unknown, Acc = unknown> extends RecipeMetadata<O> {
   /** Whether the recipe looks at this file (path relative to root). */
   matches(path: string): boolean;
   scan?(files: readonly SourceFile[], options: O): Acc;
@@ -87,9 +91,25 @@ export interface Recipe<O = unknown, Acc = unknown> {
   afterWrite?(ctx: AfterWriteContext<O>): Promise<readonly ReportEntry[]>;
 }
 
-/** Any registered recipe, options erased. */
+/**
+ * A recipe that runs a tool over the whole checkout (OpenRewrite through Maven) instead of a pure
+ * per-file edit; the runner gives it the directory, then reads back what changed.
+ */
+export interface CheckoutRecipe<O = unknown> extends RecipeMetadata<O> {
+  run(ctx: { readonly root: string; readonly options: O }): Promise<readonly ReportEntry[]>;
+}
+
+/** Any file recipe, options erased. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyRecipe = Recipe<any, any>;
+/** Any registered recipe, options erased. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type RegisteredRecipe = AnyRecipe | CheckoutRecipe<any>;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function isCheckoutRecipe(r: RegisteredRecipe): r is CheckoutRecipe<any> {
+  return !('apply' in r);
+}
 
 export function defineRecipe<O, Acc = unknown>(recipe: Recipe<O, Acc>): Recipe<O, Acc> {
   return recipe;

@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { RecipeOptionsError } from './errors';
+import { isCheckoutRecipe } from './recipe';
 import { RECIPES } from './registry';
 import { validateRules } from './runner';
 
@@ -52,7 +53,9 @@ describe.each([...RECIPES.values()].map((r) => [r.kind, r] as const))('recipe co
     }
   });
 
-  it('changes nothing when run a second time, on every fixture it matches', () => {
+  // A checkout recipe runs a tool over a whole checkout: its own integration test runs it twice.
+  it.skipIf(isCheckoutRecipe(recipe))('changes nothing when run a second time, on every fixture it matches', () => {
+    if (isCheckoutRecipe(recipe)) throw new Error('unreachable');
     let matched = 0;
     for (const f of ALL_FIXTURES.filter((x) => recipe.matches(x.path))) {
       matched++;
