@@ -15,7 +15,7 @@ import { processAlive } from '../runtime/process-group';
 import { RuntimeRegistry } from '../runtime/runtime.registry';
 import type { RuntimeInstance } from '../runtime/runtime.types';
 import { RELEASE_SERVICE_SERVICE } from '../service';
-import { createSampleRepo, getJson, SAMPLE_COMMANDS, type SampleRepo } from '../testing/sample-app.fixture';
+import { createSampleRepo, getJson, killRecordedInstances, SAMPLE_COMMANDS, type SampleRepo } from '../testing/sample-app.fixture';
 import type { ReleaseView } from './release.controller';
 
 const COMMANDS_TOPIC = uniqueTopic('release-steps');
@@ -159,10 +159,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (running !== null) {
-    const registry = running.app.get(RuntimeRegistry);
-    for (const application of applications) await registry.stopAll(application);
-    await running.app.close();
+  try {
+    if (running !== null) {
+      const registry = running.app.get(RuntimeRegistry);
+      for (const application of applications) await registry.stopAll(application);
+      await running.app.close();
+    }
+  } finally {
+    if (db !== undefined) await killRecordedInstances(db.url);
   }
   await db?.drop();
   await deleteTopics(infra.kafkaBrokers, [COMMANDS_TOPIC]);

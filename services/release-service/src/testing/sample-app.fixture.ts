@@ -88,3 +88,27 @@ export async function getJson<T>(url: string): Promise<T> {
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
   return (await res.json()) as T;
 }
+
+/** Last resort for afterAll: SIGKILLs the process group of every instance (and replacement) the registry of that database records. */
+export async function killRecordedInstances(databaseUrl: string): Promise<void> {
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: databaseUrl });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ pid: number | null; target_pid: string | null }>(`SELECT pid, target->>'pid' AS target_pid FROM runtime_instances`);
+    for (const row of rows) {
+      for (const pid of [row.pid, row.target_pid === null ? null : Number(row.target_pid)]) {
+        if (pid === null || !Number.isInteger(pid) || pid <= 0) continue;
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+  } catch {
+    // no database, no table: nothing was started
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
