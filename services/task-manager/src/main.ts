@@ -1,4 +1,4 @@
 import { bootstrapService } from '@shipshape/service-kit';
-import { TASK_MANAGER_SERVICE } from './service';
+import { TASK_MANAGER_SERVICE, messagingFor } from './service';
 
-void bootstrapService(TASK_MANAGER_SERVICE);
+void bootstrapService({ ...TASK_MANAGER_SERVICE, messaging: messagingFor(process.env) });

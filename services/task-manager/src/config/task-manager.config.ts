@@ -12,6 +12,8 @@ export const taskManagerConfigSchema = baseConfigSchema.extend({
   /** Step commands go to `<prefix><service>`. */
   STEP_COMMANDS_TOPIC_PREFIX: z.string().min(1).default('shipshape.step.commands.'),
   STEP_RESULTS_TOPIC: z.string().min(1).default(TOPICS.stepResults),
+  /** Consumer group (and inbox name) for step results; default the service name. */
+  CONSUMER_GROUP_ID: z.string().min(1).optional(),
   RUN_EVENTS_TOPIC: z.string().min(1).default(TOPICS.runEvents),
   NOTIFICATIONS_TOPIC: z.string().min(1).default(TOPICS.notifications),
   /** How often the pollers look for queued steps, passed deadlines and due retries. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { EVENT_TYPES, type RunEventInput } from '@shipshape/contracts';
+import { EVENT_TYPES, type NotificationInput, type RunEventInput } from '@shipshape/contracts';
 import { OutboxWriter } from '@shipshape/messaging';
 import { LOGGER, SERVICE_CONFIG } from '@shipshape/service-kit';
 import type { Logger } from '@shipshape/telemetry';
@@ -63,6 +63,7 @@ export class OrchestratorWorker implements OnApplicationBootstrap, BeforeApplica
       ['retries', () => this.fireDueRetries()],
       ['deadlines', () => this.expireDeadlines()],
       ['tasks', () => this.finishTasks()],
+      ['notices', () => this.publishNotices()],
     ] as const) {
       if (this.stopped) return;
       try {
@@ -104,6 +105,23 @@ export class OrchestratorWorker implements OnApplicationBootstrap, BeforeApplica
         else await tx.query(`UPDATE steps SET error_class = 'TIMEOUT' WHERE step_id = $1`, [s.step_id]);
       });
     }
+  }
+
+  /** Moves waiting notices to the outbox (key: team), in one transaction of their own. */
+  async publishNotices(): Promise<void> {
+    await this.dataSource.transaction(async (tx) => {
+      const rows = (await tx.query('SELECT id, team, payload FROM pending_notifications ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED')) as Array<{
+        id: string;
+        team: string;
+        payload: NotificationInput;
+      }>;
+      if (rows.length === 0) return;
+      await this.outbox.addMany(
+        tx,
+        rows.map((r) => ({ topic: this.config.NOTIFICATIONS_TOPIC, key: r.team, eventType: EVENT_TYPES.notification, value: r.payload })),
+      );
+      await tx.query('DELETE FROM pending_notifications WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
+    });
   }
 
   /** A running task whose runs are all finished is finished; its TASK event is published once. */

@@ -26,6 +26,8 @@ export interface PendingCommand {
   readonly timeoutMs: number;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function commandsTopic(config: TaskManagerConfig, stage: StageName): string {
   return `${config.STEP_COMMANDS_TOPIC_PREFIX}${STAGE_SERVICE[stage]}`;
 }
@@ -51,43 +53,67 @@ export class RunEngine {
   ) {}
 
   async apply(tx: SqlExecutor, runId: string, event: RunEventInput): Promise<TransitionResult | null> {
-    const rows = (await tx.query(
-      `SELECT r.id, r.task_id, r.team, r.application, r.state, t.spec
-         FROM runs r JOIN tasks t ON t.id = r.task_id WHERE r.id = $1 FOR UPDATE OF r`,
-      [runId],
-    )) as LockedRun[];
-    const run = rows[0];
-    if (run === undefined) return null;
-    const result = transition(run.state, event);
-    if (result.kind !== 'applied') return result;
-    const before = run.state;
-    const after = result.state;
-    await tx.query(
-      `UPDATE runs SET state = $2, status = $3, paused = $4, updated_at = now(),
-              started_at = CASE WHEN $3 = 'running' THEN COALESCE(started_at, now()) ELSE started_at END,
-              finished_at = CASE WHEN $5 THEN COALESCE(finished_at, now()) ELSE NULL END
-        WHERE id = $1`,
-      [runId, JSON.stringify(after), after.status, after.paused, isFinished(after.status)],
-    );
-    if (JSON.stringify(before.ledger) !== JSON.stringify(after.ledger)) await this.syncLedger(tx, runId, after);
-    await this.perform(tx, run, after, result.effects);
-    return result;
+    const [result] = await this.applyMany(tx, [runId], event);
+    return result ?? null;
   }
 
-  private async syncLedger(tx: SqlExecutor, runId: string, state: RunState): Promise<void> {
+  /**
+   * Applies one event to many runs with a constant number of statements: rows are locked in id order
+   * (so concurrent callers cannot deadlock on them), then states, ledgers, steps, retries, notices and
+   * outbox rows are written in bulk. Results come back in the order of `runIds` (null: unknown run).
+   */
+  async applyMany(tx: SqlExecutor, runIds: readonly string[], event: RunEventInput): Promise<Array<TransitionResult | null>> {
+    const ids = [...new Set(runIds.filter((id) => UUID.test(id)))]; // run ids are UUIDs; anything else is not ours
+    if (ids.length === 0) return runIds.map(() => null);
+    const rows = (await tx.query(
+      `SELECT r.id, r.task_id, r.team, r.application, r.state, t.spec
+         FROM runs r JOIN tasks t ON t.id = r.task_id WHERE r.id = ANY($1::uuid[]) ORDER BY r.id FOR UPDATE OF r`,
+      [ids],
+    )) as LockedRun[];
+    const results = new Map<string, TransitionResult>();
+    const changed: Array<{ run: LockedRun; before: RunState; after: RunState; effects: readonly Effect[] }> = [];
+    for (const run of rows) {
+      const result = transition(run.state, event);
+      results.set(run.id, result);
+      if (result.kind === 'applied') changed.push({ run, before: run.state, after: result.state, effects: result.effects });
+    }
+    if (changed.length > 0) {
+      await tx.query(
+        `UPDATE runs r SET state = u.state, status = u.status, paused = u.paused, updated_at = now(),
+                started_at = CASE WHEN u.status = 'running' THEN COALESCE(r.started_at, now()) ELSE r.started_at END,
+                finished_at = CASE WHEN u.finished THEN COALESCE(r.finished_at, now()) ELSE NULL END
+           FROM unnest($1::uuid[], $2::jsonb[], $3::text[], $4::boolean[], $5::boolean[]) AS u(id, state, status, paused, finished)
+          WHERE r.id = u.id`,
+        [
+          changed.map((c) => c.run.id),
+          changed.map((c) => JSON.stringify(c.after)),
+          changed.map((c) => c.after.status),
+          changed.map((c) => c.after.paused),
+          changed.map((c) => isFinished(c.after.status)),
+        ],
+      );
+      await this.syncLedgers(tx, changed.filter((c) => JSON.stringify(c.before.ledger) !== JSON.stringify(c.after.ledger)).map((c) => ({ runId: c.run.id, state: c.after })));
+      await this.perform(tx, changed);
+    }
+    return runIds.map((id) => results.get(id) ?? null);
+  }
+
+  private async syncLedgers(tx: SqlExecutor, runs: ReadonlyArray<{ runId: string; state: RunState }>): Promise<void> {
+    const entries = runs.flatMap((r) => r.state.ledger.map((e) => ({ runId: r.runId, ...e })));
+    if (entries.length === 0) return;
     await tx.query(
       `INSERT INTO run_resources (run_id, kind, resource_id, attributes, acquired_by, status, release_step_id)
-       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::jsonb[], $5::text[], $6::text[], $7::text[])
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::text[], $7::text[])
        ON CONFLICT (run_id, kind, resource_id) DO UPDATE SET attributes = EXCLUDED.attributes, acquired_by = EXCLUDED.acquired_by,
          status = EXCLUDED.status, release_step_id = EXCLUDED.release_step_id, updated_at = now()`,
       [
-        runId,
-        state.ledger.map((e) => e.kind),
-        state.ledger.map((e) => e.id),
-        state.ledger.map((e) => JSON.stringify(e.attributes)),
-        state.ledger.map((e) => e.acquiredBy),
-        state.ledger.map((e) => e.status),
-        state.ledger.map((e) => e.releaseStepId),
+        entries.map((e) => e.runId),
+        entries.map((e) => e.kind),
+        entries.map((e) => e.id),
+        entries.map((e) => JSON.stringify(e.attributes)),
+        entries.map((e) => e.acquiredBy),
+        entries.map((e) => e.status),
+        entries.map((e) => e.releaseStepId),
       ],
     );
   }
@@ -106,103 +132,140 @@ export class RunEngine {
     );
   }
 
-  private async perform(tx: SqlExecutor, run: LockedRun, state: RunState, effects: readonly Effect[]): Promise<void> {
+  private async perform(tx: SqlExecutor, changed: ReadonlyArray<{ run: LockedRun; after: RunState; effects: readonly Effect[] }>): Promise<void> {
     const messages: OutboxMessage[] = [];
     const now = Date.now();
-    let queued = false;
-    for (const effect of effects) {
-      switch (effect.kind) {
-        case 'dispatch': {
-          const pending: PendingCommand = {
-            command: buildStepCommand({
-              stepId: effect.stepId,
-              runId: run.id,
+    const steps: Array<{ run: LockedRun; effect: DispatchEffect; pending: PendingCommand; waits: boolean; stageLimit: number | null }> = [];
+    const abandoned: string[] = [];
+    const retries: Array<{ runId: string; stage: string; attempt: number; delayMs: number }> = [];
+    const cancelled: string[] = [];
+    const notices: Array<{ team: string; payload: string }> = [];
+    for (const { run, after: state, effects } of changed) {
+      for (const effect of effects) {
+        switch (effect.kind) {
+          case 'dispatch': {
+            const pending: PendingCommand = {
+              command: buildStepCommand({
+                stepId: effect.stepId,
+                runId: run.id,
+                taskId: run.task_id,
+                stage: effect.stage,
+                attempt: effect.attempt,
+                resources: effect.resources,
+                rebase: effect.rebase,
+                application: run.application,
+                task: run.spec,
+                dryRun: state.definition.dryRun,
+              }),
+              timeoutMs: effect.timeoutMs,
+            };
+            const stageLimit = state.definition.stages.find((s) => s.name === effect.stage)?.concurrency ?? null;
+            steps.push({ run, effect, pending, stageLimit, waits: this.throttled(run.spec, effect, stageLimit) });
+            break;
+          }
+          case 'abandon-step':
+            abandoned.push(effect.stepId);
+            break;
+          case 'schedule-retry':
+            retries.push({ runId: run.id, stage: effect.stage, attempt: effect.attempt, delayMs: effect.delayMs });
+            break;
+          case 'cancel-retries':
+            cancelled.push(run.id);
+            break;
+          case 'run-event': {
+            const value: RunEventMessage = {
+              eventId: randomUUID(),
+              occurredAt: now,
+              scope: effect.scope,
+              transition: effect.transition,
               taskId: run.task_id,
+              runId: run.id,
+              application: run.application.name,
+              team: run.team,
               stage: effect.stage,
               attempt: effect.attempt,
-              resources: effect.resources,
-              rebase: effect.rebase,
-              application: run.application,
-              task: run.spec,
-              dryRun: state.definition.dryRun,
-            }),
-            timeoutMs: effect.timeoutMs,
-          };
-          const stageLimit = state.definition.stages.find((s) => s.name === effect.stage)?.concurrency ?? null;
-          const waits = this.throttled(run.spec, effect, stageLimit);
-          const inserted = (await tx.query(
-            `INSERT INTO steps (step_id, run_id, task_id, stage, attempt, service, team, status, timeout_ms, stage_limit, task_limit, command,
-                                dispatched_at, deadline)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text, $9::bigint, $10, $11, $12,
-                     CASE WHEN $8 = 'dispatched' THEN now() END, CASE WHEN $8 = 'dispatched' THEN now() + $9::bigint * interval '1 millisecond' END)
-             ON CONFLICT (step_id) DO NOTHING RETURNING step_id`,
-            [
-              effect.stepId, run.id, run.task_id, effect.stage, effect.attempt, STAGE_SERVICE[effect.stage], run.team,
-              waits ? 'queued' : 'dispatched', effect.timeoutMs, stageLimit, run.spec.throttling.maxConcurrentSteps ?? null, JSON.stringify(pending.command),
-            ],
-          )) as unknown[];
-          if (inserted.length === 0) break; // dispatched before: never twice
-          if (waits) queued = true;
-          else messages.push(commandMessage(this.config, pending, now));
-          break;
+              stepId: effect.stepId,
+              errorClass: effect.errorClass,
+              message: effect.message,
+              componentChange: {
+                kind: run.spec.kind === 'sidecar' ? 'SIDECAR' : 'COMPONENT',
+                ecosystem: run.spec.component.ecosystem,
+                coordinates: run.spec.component.coordinates,
+                fromRange: run.spec.fromRange,
+                toVersion: run.spec.toVersion,
+              },
+            };
+            messages.push({ topic: this.config.RUN_EVENTS_TOPIC, key: run.id, eventType: EVENT_TYPES.runEvent, value });
+            break;
+          }
+          case 'notify': {
+            const value: NotificationInput = {
+              eventId: randomUUID(),
+              occurredAt: now,
+              team: run.team,
+              severity: effect.severity,
+              title: `${effect.title}: ${run.application.name}`,
+              body: `${effect.body}\n\nUpgrade of ${run.spec.component.coordinates} to ${run.spec.toVersion}.`,
+              taskId: run.task_id,
+              runId: run.id,
+              application: run.application.name,
+            };
+            notices.push({ team: run.team, payload: JSON.stringify(value) });
+            break;
+          }
+          default: {
+            const never: never = effect;
+            throw new Error(`unhandled effect ${JSON.stringify(never)}`);
+          }
         }
-        case 'abandon-step':
-          await tx.query(`UPDATE steps SET status = 'abandoned', finished_at = now() WHERE step_id = $1 AND status IN ('queued', 'dispatched')`, [effect.stepId]);
-          break;
-        case 'schedule-retry':
-          await tx.query(
-            `INSERT INTO scheduled_retries (run_id, stage, attempt, due_at) VALUES ($1, $2, $3, now() + $4::bigint * interval '1 millisecond') ON CONFLICT DO NOTHING`,
-            [run.id, effect.stage, effect.attempt, effect.delayMs],
-          );
-          break;
-        case 'cancel-retries':
-          await tx.query('DELETE FROM scheduled_retries WHERE run_id = $1', [run.id]);
-          break;
-        case 'run-event': {
-          const value: RunEventMessage = {
-            eventId: randomUUID(),
-            occurredAt: now,
-            scope: effect.scope,
-            transition: effect.transition,
-            taskId: run.task_id,
-            runId: run.id,
-            application: run.application.name,
-            team: run.team,
-            stage: effect.stage,
-            attempt: effect.attempt,
-            stepId: effect.stepId,
-            errorClass: effect.errorClass,
-            message: effect.message,
-            componentChange: {
-              kind: run.spec.kind === 'sidecar' ? 'SIDECAR' : 'COMPONENT',
-              ecosystem: run.spec.component.ecosystem,
-              coordinates: run.spec.component.coordinates,
-              fromRange: run.spec.fromRange,
-              toVersion: run.spec.toVersion,
-            },
-          };
-          messages.push({ topic: this.config.RUN_EVENTS_TOPIC, key: run.id, eventType: EVENT_TYPES.runEvent, value });
-          break;
-        }
-        case 'notify': {
-          const value: NotificationInput = {
-            eventId: randomUUID(),
-            occurredAt: now,
-            team: run.team,
-            severity: effect.severity,
-            title: `${effect.title}: ${run.application.name}`,
-            body: `${effect.body}\n\nUpgrade of ${run.spec.component.coordinates} to ${run.spec.toVersion}.`,
-            taskId: run.task_id,
-            runId: run.id,
-            application: run.application.name,
-          };
-          messages.push({ topic: this.config.NOTIFICATIONS_TOPIC, key: run.team, eventType: EVENT_TYPES.notification, value });
-          break;
-        }
-        default: {
-          const never: never = effect;
-          throw new Error(`unhandled effect ${JSON.stringify(never)}`);
-        }
+      }
+    }
+    if (abandoned.length > 0) {
+      await tx.query(`UPDATE steps SET status = 'abandoned', finished_at = now() WHERE step_id = ANY($1::text[]) AND status IN ('queued', 'dispatched')`, [abandoned]);
+    }
+    if (cancelled.length > 0) await tx.query('DELETE FROM scheduled_retries WHERE run_id = ANY($1::uuid[])', [cancelled]);
+    if (retries.length > 0) {
+      await tx.query(
+        `INSERT INTO scheduled_retries (run_id, stage, attempt, due_at)
+         SELECT u.run_id, u.stage, u.attempt, now() + u.delay_ms * interval '1 millisecond'
+           FROM unnest($1::uuid[], $2::text[], $3::int[], $4::bigint[]) AS u(run_id, stage, attempt, delay_ms)
+         ON CONFLICT DO NOTHING`,
+        [retries.map((r) => r.runId), retries.map((r) => r.stage), retries.map((r) => r.attempt), retries.map((r) => r.delayMs)],
+      );
+    }
+    if (notices.length > 0) {
+      await tx.query('INSERT INTO pending_notifications (team, payload) SELECT * FROM unnest($1::text[], $2::jsonb[])', [notices.map((n) => n.team), notices.map((n) => n.payload)]);
+    }
+    let queued = false;
+    if (steps.length > 0) {
+      const inserted = (await tx.query(
+        `INSERT INTO steps (step_id, run_id, task_id, stage, attempt, service, team, status, timeout_ms, stage_limit, task_limit, command, dispatched_at, deadline)
+         SELECT u.step_id, u.run_id, u.task_id, u.stage, u.attempt, u.service, u.team, u.status, u.timeout_ms, u.stage_limit, u.task_limit, u.command,
+                CASE WHEN u.status = 'dispatched' THEN now() END,
+                CASE WHEN u.status = 'dispatched' THEN now() + u.timeout_ms * interval '1 millisecond' END
+           FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::int[], $11::int[], $12::jsonb[])
+             AS u(step_id, run_id, task_id, stage, attempt, service, team, status, timeout_ms, stage_limit, task_limit, command)
+         ON CONFLICT (step_id) DO NOTHING RETURNING step_id`,
+        [
+          steps.map((s) => s.effect.stepId),
+          steps.map((s) => s.run.id),
+          steps.map((s) => s.run.task_id),
+          steps.map((s) => s.effect.stage),
+          steps.map((s) => s.effect.attempt),
+          steps.map((s) => STAGE_SERVICE[s.effect.stage]),
+          steps.map((s) => s.run.team),
+          steps.map((s) => (s.waits ? 'queued' : 'dispatched')),
+          steps.map((s) => s.effect.timeoutMs),
+          steps.map((s) => s.stageLimit),
+          steps.map((s) => s.run.spec.throttling.maxConcurrentSteps ?? null),
+          steps.map((s) => JSON.stringify(s.pending.command)),
+        ],
+      )) as Array<{ step_id: string }>;
+      const fresh = new Set(inserted.map((r) => r.step_id)); // a step id dispatched before is never dispatched again
+      for (const s of steps) {
+        if (!fresh.has(s.effect.stepId)) continue;
+        if (s.waits) queued = true;
+        else messages.push(commandMessage(this.config, s.pending, now));
       }
     }
     await this.outbox.addMany(tx, messages);

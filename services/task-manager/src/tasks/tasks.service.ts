@@ -182,7 +182,7 @@ export class TasksService {
       await tx.query(`UPDATE tasks SET status = 'running', started_at = now() WHERE id = $1`, [id]);
       await this.outbox.add(tx, this.taskEvent(id, 'STARTED', 'task started'));
       const runs = (await tx.query(`SELECT id FROM runs WHERE task_id = $1 ORDER BY id`, [id])) as Array<{ id: string }>;
-      for (const r of runs) await this.engine.apply(tx, r.id, { type: 'start' });
+      await this.engine.applyMany(tx, runs.map((r) => r.id), { type: 'start' });
       return this.get(id, tx);
     });
   }
@@ -198,14 +198,14 @@ export class TasksService {
       await this.outbox.add(tx, this.taskEvent(id, type === 'abort' ? 'ABORTED' : 'PROGRESS', `task ${next[type]}`));
       const runs = (await tx.query(`SELECT id, status FROM runs WHERE task_id = $1 ORDER BY id`, [id])) as Array<{ id: string; status: RunStatus }>;
       const control: ControlEvent = type === 'abort' ? { type, reason: 'task aborted' } : { type };
+      const targets = runs.filter((r) => type === 'abort' || !isFinished(r.status)).map((r) => r.id);
+      const results = await this.engine.applyMany(tx, targets, { type: 'control', control });
       let applied = 0;
       const refused: Array<{ runId: string; reason: string }> = [];
-      for (const r of runs) {
-        if (isFinished(r.status) && type !== 'abort') continue;
-        const result = await this.engine.apply(tx, r.id, { type: 'control', control });
+      results.forEach((result, i) => {
         if (result?.kind === 'applied') applied++;
-        else if (result?.kind === 'refused') refused.push({ runId: r.id, reason: result.reason });
-      }
+        else if (result?.kind === 'refused') refused.push({ runId: targets[i]!, reason: result.reason });
+      });
       return { task: await this.get(id, tx), applied, refused };
     });
   }
