@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Environments1796000000000 } from '../migrations/1796000000000-environments';
 import { createMavenRepo, createNpmRepo, sampleSpec, type MavenVariant, type NpmVariant } from '../testing/sample-apps';
 import { TEST_PHASE_TIMEOUTS } from '../testing/test-timeouts';
+import { sigkill, startCrashOwner } from '../testing/crash-owner.process';
 import { EnvironmentManager } from './environment.manager';
 import { EnvironmentReaper } from './environment.reaper';
 import { EnvironmentStore } from './environment.store';
@@ -202,27 +203,9 @@ describe('npm application', () => {
   });
 });
 
-/** Starts the crash-owner child (one node process with the tsx loader, so the owner recorded is the process we kill). */
-async function crashOwner(mode: 'ready' | 'building', stepId: string): Promise<{ child: ReturnType<typeof spawn>; envId: string; pgid: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../testing/crash-owner.ts'), db.url, root, npmRepo('ok'), mode, stepId], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const line = await waitFor(() => /(?:READY|BUILDING) (\S+) (\d+)/.exec(out), { timeoutMs: 60_000, description: `child ${mode} (output: ${out})` });
-  return { child, envId: line[1] as string, pgid: Number(line[2]) };
-}
-
-async function sigkill(child: ReturnType<typeof spawn>): Promise<void> {
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await exited;
-}
-
 describe('reaper', () => {
   it('tears down the environment of an owner that was SIGKILLed: processes and workspace', async () => {
-    const { child, envId, pgid } = await crashOwner('ready', 'crash-step');
+    const { child, envId, pgid } = await startCrashOwner(db.url, root, npmRepo('ok'), 'ready', 'crash-step');
     const env = await store.find(envId);
     const reaper = new EnvironmentReaper(store, driver);
 
@@ -237,7 +220,7 @@ describe('reaper', () => {
   });
 
   it('lets a repeated deploy take over an environment whose owner crashed mid-build, killing the orphaned build', async () => {
-    const { child, envId, pgid } = await crashOwner('building', 'crash-step-building');
+    const { child, envId, pgid } = await startCrashOwner(db.url, root, npmRepo('ok'), 'building', 'crash-step-building');
     await sigkill(child);
     expect(groupMembers(pgid).length).toBeGreaterThan(0);
 

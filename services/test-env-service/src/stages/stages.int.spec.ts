@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@shipshape/testkit';
 import { groupMembers } from '../environments/process-group';
+import { sigkill, startCrashOwner } from '../testing/crash-owner.process';
 import { createMavenRepo, createNpmRepo, SAMPLE_BRANCH } from '../testing/sample-apps';
 import { codec, sampleCommand as command, startStageHarness, type StageHarness } from '../testing/stage-harness';
 
@@ -99,6 +100,18 @@ describe('test-deploy, test-verify, env-release over Kafka', () => {
     expect(released).toMatchObject({ outcome: 'SUCCEEDED', released: [{ kind: 'test-environment', id: 'env-never-made', attributes: { found: 'false' } }] });
     const [row] = await h.running.context.dataSource.query(`SELECT state FROM test_env_steps WHERE step_id = $1`, [input.stepId]);
     expect(row.state).toBe('done');
+  });
+
+  it("reaps, in the running service, the environment of an owner process that was SIGKILLed", async () => {
+    const repo = createNpmRepo(join(h.root, 'npm-crash'), 'ok');
+    const { child, envId, pgid } = await startCrashOwner(h.running.context.database.url, h.root, repo, 'ready', 'crash-in-service');
+    await sigkill(child);
+
+    await waitFor(
+      async () => ((await (await fetch(`${h.running.url}/api/environments/${envId}`)).json()) as { state: string }).state === 'released',
+      { timeoutMs: 20_000, description: 'environment reaped by the service' },
+    );
+    expect(groupMembers(pgid)).toEqual([]);
   });
 
   it('reaps the environment of a run the orchestrator reports as ended', async () => {
