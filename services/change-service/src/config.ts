@@ -27,6 +27,8 @@ export const changeConfigSchema = baseConfigSchema.extend({
   CHANGE_GIT_CREDENTIALS: credentials.optional(),
   /** Base URL of this service's REST API as people reach it (merge request links). */
   CHANGE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('http://localhost:3001'),
+  /** GIT_SSH_COMMAND for ssh remotes (key file, host key policy). */
+  CHANGE_GIT_SSH_COMMAND: z.string().min(1).optional(),
   /** Steps the worker runs at once. */
   CHANGE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** Idle poll interval of the step worker, ms. */

@@ -33,6 +33,7 @@ export class ChangeStepWorker implements OnApplicationBootstrap, BeforeApplicati
       cacheDir: config.CHANGE_GIT_CACHE_DIR,
       workDir: config.CHANGE_WORK_DIR,
       credentials: config.CHANGE_GIT_CREDENTIALS,
+      sshCommand: config.CHANGE_GIT_SSH_COMMAND,
     });
     this.deps = {
       workspaces: this.workspaces,

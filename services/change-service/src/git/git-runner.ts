@@ -30,6 +30,8 @@ export interface GitExecOptions {
   readonly cwd?: string;
   readonly env?: Readonly<Record<string, string>>;
   readonly credential?: GitCredential;
+  /** `https://host/`: the credential header is scoped to this URL prefix. */
+  readonly credentialScope?: string;
   readonly host?: string;
   readonly timeoutMs?: number;
 }
@@ -46,7 +48,7 @@ export function git(args: readonly string[], opts: GitExecOptions = {}): Promise
   if (opts.credential) {
     const basic = Buffer.from(`${opts.credential.username}:${opts.credential.token}`).toString('base64');
     env.GIT_CONFIG_COUNT = '1';
-    env.GIT_CONFIG_KEY_0 = `http.https://${opts.credential.host}/.extraHeader`;
+    env.GIT_CONFIG_KEY_0 = `http.${opts.credentialScope ?? `https://${opts.credential.host}/`}.extraHeader`;
     env.GIT_CONFIG_VALUE_0 = `Authorization: Basic ${basic}`;
   }
   return new Promise((resolve, reject) => {

@@ -1,9 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyChange, type ChangeInput } from '../change/apply-change';
-import { git, redact } from './git-runner';
+import { git, GitCommandError, redact } from './git-runner';
 import { branchName, GitWorkspaces } from './git-workspaces';
 import { commitToBare, createBareRepo } from './seed-repo';
 
@@ -96,5 +98,44 @@ describe('git workspaces on real bare repositories', () => {
   it('names branches deterministically and never prints credentials', () => {
     expect(branchName('Rpc 2.0 / Q3', 'Order Service')).toBe('shipshape/rpc-2.0-q3/order-service');
     expect(redact('fatal: could not read https://bot:s3cret@git.example.com/a.git')).toBe('fatal: could not read https://***@git.example.com/a.git');
+  });
+});
+
+describe('remote credentials', () => {
+  it('sends credentials as an Authorization header to their host only (scoped to scheme, host and port), and never prints them', async () => {
+    const seen: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(403).end('no');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const ws = new GitWorkspaces({ cacheDir: join(root, 'cache-https'), workDir: join(root, 'work-https'), credentials: [{ host: '127.0.0.1', username: 'bot', token: 's3cret-token' }] });
+      const err = await ws.syncMirror(`http://127.0.0.1:${port}/acme/app.git`).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(GitCommandError);
+      expect(JSON.stringify((err as GitCommandError).toJSON())).not.toContain('s3cret');
+      expect((err as GitCommandError).details).toMatchObject({ host: '127.0.0.1' });
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((h) => h === `Basic ${Buffer.from('bot:s3cret-token').toString('base64')}`)).toBe(true);
+      // another host gets nothing
+      seen.length = 0;
+      const other = new GitWorkspaces({ cacheDir: join(root, 'cache-https2'), workDir: join(root, 'work-https2'), credentials: [{ host: 'git.example.com', username: 'bot', token: 's3cret-token' }] });
+      await expect(other.syncMirror(`http://127.0.0.1:${port}/acme/app.git`)).rejects.toBeInstanceOf(GitCommandError);
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((h) => h === undefined)).toBe(true);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('uses the configured ssh command for ssh remotes', async () => {
+    const log = join(root, 'ssh.log');
+    const fakeSsh = join(root, 'fake-ssh.sh');
+    writeFileSync(fakeSsh, `#!/bin/sh\necho "$@" >> ${log}\nexit 255\n`);
+    chmodSync(fakeSsh, 0o755);
+    const ws = new GitWorkspaces({ cacheDir: join(root, 'cache-ssh'), workDir: join(root, 'work-ssh'), sshCommand: fakeSsh });
+    await expect(ws.syncMirror('git@git.example.com:acme/app.git')).rejects.toBeInstanceOf(GitCommandError);
+    expect(readFileSync(log, 'utf8')).toContain('git@git.example.com');
   });
 });

@@ -10,6 +10,8 @@ export interface GitWorkspacesConfig {
   /** Where per-run worktrees are created. */
   readonly workDir: string;
   readonly credentials?: readonly GitCredential[];
+  /** For ssh remotes, e.g. `ssh -i /keys/shipshape -o StrictHostKeyChecking=accept-new` (GIT_SSH_COMMAND). */
+  readonly sshCommand?: string;
 }
 
 export interface CommitAuthor {
@@ -49,10 +51,16 @@ export class GitWorkspaces {
 
   constructor(private readonly config: GitWorkspacesConfig) {}
 
-  private credentialFor(url: string): { credential?: GitCredential; host?: string } {
-    const m = /^https?:\/\/(?:[^@/]+@)?([^/:]+)/.exec(url);
-    if (!m) return {};
-    return { host: m[1], credential: this.config.credentials?.find((c) => c.host === m[1]) };
+  /** How to reach a remote: an https credential for its host, or the configured ssh command. */
+  private credentialFor(url: string): { credential?: GitCredential; credentialScope?: string; host?: string; env?: Record<string, string> } {
+    const env = this.config.sshCommand ? { GIT_SSH_COMMAND: this.config.sshCommand } : undefined;
+    const https = /^(https?):\/\/(?:[^@/]+@)?([^/:]+)(:\d+)?/.exec(url);
+    if (https) {
+      const credential = this.config.credentials?.find((c) => c.host === https[2]);
+      return { host: https[2], credential, credentialScope: `${https[1]}://${https[2]}${https[3] ?? ''}/` };
+    }
+    const ssh = /^(?:ssh:\/\/)?(?:[^@/]+@)?([^/:]+)[:/]/.exec(url);
+    return ssh && !url.startsWith('file:') && !url.startsWith('/') ? { host: ssh[1], env } : {};
   }
 
   /** Serialises git work on one mirror (worktree add/prune and fetch take repository locks). */
