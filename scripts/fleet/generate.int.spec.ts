@@ -1,0 +1,142 @@
+/**
+ * The sample fleet from outside: generated into a temp dir, its repositories cloned with git, one Maven
+ * and one npm application built, tested and run for real (rpc-client 1.4.0 resolved from the fleet's
+ * file-system Maven repository and from its npm registry), the catalog checked against task-manager's
+ * import schema, and a second generation with the same options reusing the first.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { waitFor } from '@shipshape/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { applicationSchema } from '../../services/task-manager/src/catalog/application.schema';
+import { generateFleet, type FleetResult } from './generate';
+import { startFleetRegistry, type FleetRegistry } from './npm-registry';
+
+const run = promisify(execFile);
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function filesOf(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    if (name === '.git') return [];
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesOf(path) : [path];
+  });
+}
+
+describe('sample fleet', () => {
+  const root = mkdtempSync(join(tmpdir(), 'shipshape-fleet-'));
+  const out = join(root, 'fleet');
+  const work = join(root, 'work');
+  const processes: ChildProcess[] = [];
+  let fleet: FleetResult;
+  let registry: FleetRegistry;
+
+  beforeAll(async () => {
+    fleet = generateFleet({ out, count: 12, seed: 'spec', registryPort: await freePort() });
+    registry = await startFleetRegistry(join(out, 'npm'), Number(new URL(fleet.registryUrl).port));
+  });
+
+  afterAll(async () => {
+    for (const p of processes) if (p.exitCode === null) p.kill('SIGKILL');
+    await registry?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const clone = async (name: string): Promise<string> => {
+    const dir = join(work, name);
+    await run('git', ['clone', '--quiet', join(out, 'repos', `${name}.git`), dir]);
+    return dir;
+  };
+
+  /** Starts the application's run command on a free port and returns its base URL once /health answers. */
+  const start = async (dir: string, command: string): Promise<string> => {
+    const port = await freePort();
+    const child = spawn('/bin/sh', ['-c', command], { cwd: dir, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' }, stdio: 'ignore' });
+    processes.push(child);
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(async () => (await fetch(`${base}/health`).catch(() => null))?.ok === true || null, { timeoutMs: 20_000 });
+    return base;
+  };
+
+  it('generates twelve applications across four teams, Maven and npm, each a bare repository whose main clones', async () => {
+    const catalog = (parse(readFileSync(fleet.catalogFile, 'utf8')) as { applications: Array<{ name: string; team: string; buildTool: string; repositoryUrl: string }> }).applications;
+    expect(catalog).toHaveLength(12);
+    expect(new Set(catalog.map((a) => a.team))).toEqual(new Set(['payments', 'catalog', 'accounts', 'growth']));
+    expect(new Set(catalog.map((a) => a.buildTool))).toEqual(new Set(['maven', 'npm']));
+    for (const app of catalog) {
+      const dir = await clone(app.name);
+      const { stdout: branch } = await run('git', ['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: dir });
+      expect(branch.trim()).toBe('main');
+      const { stdout: log } = await run('git', ['log', '--format=%an|%ad', '--date=iso-strict'], { cwd: dir });
+      const commits = log.trim().split('\n');
+      expect(commits.length).toBeGreaterThanOrEqual(2);
+      for (const c of commits) expect(c).toMatch(/^Shipshape Fleet\|2024-/);
+      expect(app.repositoryUrl).toBe(`file://${join(out, 'repos', `${app.name}.git`)}`);
+    }
+  });
+
+  it('writes a catalog that task-manager import schema accepts', () => {
+    const catalog = (parse(readFileSync(fleet.catalogFile, 'utf8')) as { applications: unknown[] }).applications;
+    for (const entry of catalog) {
+      const parsed = applicationSchema.safeParse(entry);
+      expect(parsed.error?.issues ?? []).toEqual([]);
+    }
+  });
+
+  it('names every intended outcome of the 1.x → 2.0 campaign in expected.json', () => {
+    const expected = JSON.parse(readFileSync(fleet.expectedFile, 'utf8')) as { applications: Record<string, Record<string, unknown>>; totals: Record<string, number> };
+    expect(Object.keys(expected.applications)).toHaveLength(12);
+    expect(expected.applications['payments-ledger']).toMatchObject({ outcome: 'failed', errorClass: 'COMPILE_ERROR' });
+    expect(expected.applications['payments-gateway']).toMatchObject({ outcome: 'failed', errorClass: 'ENV_CONFIG' });
+    expect(expected.applications['catalog-search']).toMatchObject({ outcome: 'skipped', skipReason: 'version-range' });
+    expect(expected.applications['accounts-profile']).toMatchObject({ outcome: 'succeeded', oneShot: false, retriedClass: 'TEST_FLAKY' });
+    expect(expected.applications['growth-newsletter']).toMatchObject({ outcome: 'not_applicable' });
+    expect(expected.applications['accounts-auth']).toMatchObject({ outcome: 'succeeded', javaagent: { name: 'shipshape-agent', version: '1.2.0' } });
+    expect(expected.totals).toEqual({ succeeded: 8, failed: 2, skipped: 1, not_applicable: 1, one_shot: 7 });
+  });
+
+  it('builds, tests and runs a Maven application on rpc-client 1.4.0 from the file-system repository', async () => {
+    const dir = join(work, 'catalog-pricing');
+    await run('/bin/sh', ['-c', 'mvn -B -q -DskipTests package'], { cwd: dir });
+    await run('/bin/sh', ['-c', 'mvn -B -q -o test'], { cwd: dir });
+    const base = await start(dir, 'java -jar target/app.jar');
+    const components = (await (await fetch(`${base}/components`)).json()) as { components: Array<{ name: string; version: string }> };
+    expect(components.components).toContainEqual({ ecosystem: 'maven', name: 'com.shipshape.sample:rpc-client', version: '1.4.0' });
+    expect(await (await fetch(base)).json()).toEqual({ service: 'catalog-pricing', answer: 'price-book.lookup(ping)' });
+  }, 120_000);
+
+  it('builds, tests and runs an npm application on rpc-client 1.4.0 from the fleet registry', async () => {
+    const dir = join(work, 'catalog-inventory');
+    await run('/bin/sh', ['-c', 'npm ci --no-audit --no-fund && npm test'], { cwd: dir });
+    const base = await start(dir, 'node server.js');
+    const components = (await (await fetch(`${base}/shipshape/components`)).json()) as { components: unknown[]; appDir: string };
+    expect(components.components).toEqual([{ ecosystem: 'npm', name: '@shipshape-sample/rpc-client', version: '1.4.0' }]);
+    expect(components.appDir).toBe(dir);
+  }, 60_000);
+
+  it('keeps the not-applicable application free of any rpc-client reference', () => {
+    const files = filesOf(join(work, 'growth-newsletter'));
+    expect(files.length).toBeGreaterThan(3);
+    for (const file of files) expect(readFileSync(file, 'utf8')).not.toMatch(/rpc-client|shipshape-sample/);
+  });
+
+  it('reuses the fleet when generated again with the same options', async () => {
+    const head = async () => (await run('git', ['--git-dir', join(out, 'repos', 'catalog-pricing.git'), 'rev-parse', 'main'])).stdout.trim();
+    const before = await head();
+    const again = generateFleet({ out, count: 12, seed: 'spec', registryPort: Number(new URL(fleet.registryUrl).port) });
+    expect(again.reused).toBe(true);
+    expect(await head()).toBe(before);
+  });
+});
