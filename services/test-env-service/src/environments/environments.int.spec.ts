@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, waitFor, type TestDatabase } from '@shipshape/testkit';
@@ -156,6 +157,25 @@ describe('npm application', () => {
     const deployed = await manager().deploy(nextStep(), 'run-var', sampleSpec(npmRepo('ok'), 'npm', { variables: {} }));
     expect(deployed).toMatchObject({ outcome: 'failed', failure: { phase: 'start', classification: { errorClass: 'ENV_CONFIG', signature: 'app.missing-variable' } } });
     if (deployed.outcome === 'failed') expect(deployed.failure.logTail).toContain('missing required environment variable GREETING');
+  });
+
+  it('fails a build tool that is not installed as ENV_CONFIG', async () => {
+    const spec = sampleSpec(npmRepo('ok'), 'npm', { commands: { build: 'gradle --no-daemon assemble', test: null, start: null } });
+    const deployed = await manager().deploy(nextStep(), 'run-no-tool', spec);
+    expect(deployed).toMatchObject({ outcome: 'failed', failure: { phase: 'build', classification: { errorClass: 'ENV_CONFIG', signature: 'shell.command-not-found' } } });
+  });
+
+  it('fails an application that cannot bind its port as ENV_CONFIG', async () => {
+    const held = createServer();
+    await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
+    const port = (held.address() as AddressInfo).port;
+    try {
+      const spec = sampleSpec(npmRepo('ok'), 'npm', { commands: { build: null, test: null, start: `PORT=${port} node server.js` } });
+      const deployed = await manager().deploy(nextStep(), 'run-port', spec);
+      expect(deployed).toMatchObject({ outcome: 'failed', failure: { phase: 'start', classification: { errorClass: 'ENV_CONFIG', signature: 'node.address-in-use' } } });
+    } finally {
+      held.close();
+    }
   });
 
   it('fails a health path that never answers as ENV_CONFIG and kills the server', async () => {

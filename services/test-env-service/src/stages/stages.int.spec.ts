@@ -72,6 +72,21 @@ describe('test-deploy, test-verify, env-release over Kafka', () => {
     expect(verified.links).toEqual([{ label: 'test log', url: `http://test-env.example/api/environments/${env.id}/logs/test` }]);
   });
 
+  it('fails tests that pass only on re-run as TEST_FLAKY (retryable), naming them', async () => {
+    const repo = createNpmRepo(join(h.root, 'npm-flaky'), 'flaky-test');
+    const deploy = command('run-npm-flaky', 'test-deploy', repo, 'npm');
+    await h.send(deploy);
+    const env = (await h.resultFor(deploy.stepId)).acquired[0]!;
+    const verify = command('run-npm-flaky', 'test-verify', repo, 'npm', { resources: [env] });
+    await h.send(verify);
+
+    expect(await h.resultFor(verify.stepId)).toMatchObject({
+      outcome: 'FAILED',
+      errorClass: 'TEST_FLAKY',
+      details: expect.objectContaining({ failingTests: 'sometimes', rerun: 'passed', signature: 'flaky-rerun' }),
+    });
+  });
+
   it('fails a deploy of a missing variable as ENV_CONFIG, and an unserved stage as INVALID_INPUT', async () => {
     const repo = createNpmRepo(join(h.root, 'npm-novar'), 'ok');
     const deploy = command('run-novar', 'test-deploy', repo, 'npm', { parameters: { testEnv: { gitRef: SAMPLE_BRANCH } } });

@@ -10,7 +10,7 @@ import type { EnvironmentSpec } from '../environments/environment.types';
 
 export const MAVEN_VARIANTS = ['ok', 'compile-error', 'failing-test', 'flaky-test', 'missing-dependency'] as const;
 export type MavenVariant = (typeof MAVEN_VARIANTS)[number];
-export const NPM_VARIANTS = ['ok', 'failing-test', 'missing-variable', 'missing-dependency', 'no-health', 'slow-build'] as const;
+export const NPM_VARIANTS = ['ok', 'failing-test', 'flaky-test', 'missing-dependency', 'no-health', 'slow-build'] as const;
 export type NpmVariant = (typeof NPM_VARIANTS)[number];
 
 export const SAMPLE_BRANCH = 'upgrade';
@@ -127,7 +127,14 @@ export function createNpmRepo(dir: string, variant: NpmVariant): string {
   write(dir, {
     'package.json': `${JSON.stringify(pkg, null, 2)}\n`,
     'server.js': SERVER_JS,
-    'app.test.js': `const test = require('node:test');
+    'app.test.js':
+      variant === 'flaky-test'
+        ? `const test = require('node:test');
+const fs = require('node:fs');
+// Fails the first time (leaving a marker), passes when re-run in the same checkout.
+test('sometimes', () => { if (!fs.existsSync('.flaky-marker')) { fs.writeFileSync('.flaky-marker', ''); throw new Error('first run fails'); } });
+`
+        : `const test = require('node:test');
 const assert = require('node:assert');
 test('greets', () => { assert.strictEqual('hello', ${variant === 'failing-test' ? "'bonjour'" : "'hello'"}); });
 `,
