@@ -1,4 +1,4 @@
-import { stepCommandsTopic } from '@shipshape/contracts';
+import { stepCommandsTopic, TOPICS } from '@shipshape/contracts';
 import type { ServiceOptions } from '@shipshape/service-kit';
 import { AppModule } from './app.module';
 import { releaseConfigSchema, type ReleaseConfig } from './config/release.config';
@@ -11,5 +11,6 @@ export const RELEASE_SERVICE_SERVICE = {
   module: AppModule,
   migrations: [Initial1795981500000, RuntimeAndReleases1796100000000],
   configSchema: releaseConfigSchema,
-  messaging: { consumes: [stepCommandsTopic('release-service')] },
+  // step commands of the release stage; run events, to abort the releases of an aborted run
+  messaging: { consumes: [stepCommandsTopic('release-service'), TOPICS.runEvents] },
 } as const satisfies ServiceOptions<ReleaseConfig>;

@@ -19,6 +19,7 @@ import { createSampleRepo, getJson, killRecordedInstances, SAMPLE_COMMANDS, type
 import type { ReleaseView } from './release.controller';
 
 const COMMANDS_TOPIC = uniqueTopic('release-steps');
+const RUN_EVENTS_TOPIC = uniqueTopic('release-run-events');
 const GROUP = uniqueTopic('release-steps-group');
 const codec = AvroCodec.fromContracts();
 
@@ -48,7 +49,7 @@ async function boot(): Promise<RunningServiceApp> {
     },
     port: 0,
     host: '127.0.0.1',
-    messaging: { consumes: [COMMANDS_TOPIC], groupId: GROUP },
+    messaging: { consumes: [COMMANDS_TOPIC, RUN_EVENTS_TOPIC], groupId: GROUP },
   });
 }
 
@@ -153,7 +154,7 @@ async function productionOnV1(application: string, v2Health?: string): Promise<{
 beforeAll(async () => {
   infra = await getTestInfra();
   db = await createTestDatabase('release_gray', { create: false });
-  await createTopics(infra.kafkaBrokers, [COMMANDS_TOPIC]);
+  await createTopics(infra.kafkaBrokers, [COMMANDS_TOPIC, RUN_EVENTS_TOPIC]);
   workDir = mkdtempSync(join(tmpdir(), 'shipshape-release-work-'));
   running = await boot();
 });
@@ -169,7 +170,7 @@ afterAll(async () => {
     if (db !== undefined) await killRecordedInstances(db.url);
   }
   await db?.drop();
-  await deleteTopics(infra.kafkaBrokers, [COMMANDS_TOPIC]);
+  await deleteTopics(infra.kafkaBrokers, [COMMANDS_TOPIC, RUN_EVENTS_TOPIC]);
   for (const repo of repos) repo.remove();
   rmSync(workDir, { recursive: true, force: true });
 });
@@ -314,6 +315,26 @@ describe('gray release of the release stage', () => {
     await waitFor(async () => (await release(step.stepId)).bakeStartedAt !== null, { timeoutMs: 30_000, description: 'batch 1 baking' });
     expect((await control(step.stepId, 'abort')).status).toBe(202);
     const result = await finalResult(step.stepId, 20_000);
+
+    expect(result).toMatchObject({ outcome: 'FAILED', errorClass: 'INVALID_INPUT', details: { reason: 'aborted' } });
+    expect(await servedVersions(application)).toEqual(['1.0.0', '1.0.0', '1.0.0', '1.0.0']);
+  });
+
+  it('aborts (with rollback) the release of a run task-manager aborted, from the run events', async () => {
+    const application = 'gray-run-aborted';
+    const { c2 } = await productionOnV1(application);
+    const step = await sendRelease(application, repos.at(-1) as SampleRepo, c2, { 'release.bakeMs': '60000' });
+    await waitFor(async () => (await release(step.stepId)).bakeStartedAt !== null, { timeoutMs: 30_000, description: 'batch 1 baking' });
+    const base = EVENT_SAMPLES.RunEvent;
+    const otherRun = { ...base, eventId: 'evt-other-abort', scope: 'RUN', transition: 'ABORTED', runId: 'run-someone-else', stage: null, stepId: null, attempt: null, errorClass: null } as const;
+    const thisRun = { ...otherRun, eventId: `evt-abort-${step.runId}`, runId: step.runId, taskId: step.taskId };
+
+    for (const event of [otherRun, thisRun]) {
+      await app().context.dataSource.transaction((tx) =>
+        app().app.get(OutboxWriter).add(tx, { topic: RUN_EVENTS_TOPIC, key: event.runId, eventType: EVENT_TYPES.runEvent, value: event, messageId: event.eventId }),
+      );
+    }
+    const result = await finalResult(step.stepId, 30_000);
 
     expect(result).toMatchObject({ outcome: 'FAILED', errorClass: 'INVALID_INPUT', details: { reason: 'aborted' } });
     expect(await servedVersions(application)).toEqual(['1.0.0', '1.0.0', '1.0.0', '1.0.0']);

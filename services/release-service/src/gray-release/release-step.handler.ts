@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { EVENT_TYPES, TOPICS, type StepCommand } from '@shipshape/contracts';
+import { EVENT_TYPES, TOPICS, type RunEvent, type StepCommand } from '@shipshape/contracts';
 import { EventContext } from '@shipshape/messaging';
 import { LOGGER } from '@shipshape/service-kit';
 import type { Logger } from '@shipshape/telemetry';
@@ -37,5 +37,31 @@ export class ReleaseStepHandler {
     }
     // Committed with the inbox row right after this returns; wake the worker a moment later.
     setTimeout(() => this.worker.poke(), 50);
+  }
+
+  /**
+   * task-manager's abort of a run (or of a whole task) reaches its releases through the public
+   * lifecycle stream: each active release of it is aborted (rolled back) like POST /abort does.
+   */
+  @EventPattern(EVENT_TYPES.runEvent)
+  async onRunEvent(@Payload() event: RunEvent, @Ctx() ctx: EventContext): Promise<void> {
+    if (event.transition !== 'ABORTED') return;
+    let aborted: number;
+    switch (event.scope) {
+      case 'RUN':
+        if (event.runId === null) return;
+        aborted = await this.store.requestAbort(ctx.tx, { runId: event.runId });
+        break;
+      case 'TASK':
+        aborted = await this.store.requestAbort(ctx.tx, { taskId: event.taskId });
+        break;
+      case 'STAGE':
+        return;
+      default: {
+        const never: never = event.scope;
+        throw new Error(`unknown lifecycle scope ${String(never)}`);
+      }
+    }
+    if (aborted > 0) this.logger.info({ run: event.runId, task: event.taskId, releases: aborted }, 'releases aborted with their run');
   }
 }

@@ -80,6 +80,7 @@ export class ReleaseExecutor {
   private async advance(release: ReleaseRecord, shouldStop: StopSignal): Promise<Step> {
     switch (release.status) {
       case 'pending':
+        if (release.abortRequested) return this.finish(release, failed('INVALID_INPUT', 'release aborted before it started; nothing changed', { reason: 'aborted' }));
         return this.prepare(release);
       case 'running':
         return this.runBatch(release, shouldStop);

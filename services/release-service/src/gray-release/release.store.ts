@@ -156,6 +156,19 @@ export class ReleaseStore {
     return toRecord(rows[0] as ReleaseRow);
   }
 
+  /** Marks every active release of a run (or task) to be aborted; returns how many. */
+  async requestAbort(db: SqlExecutor, of: { runId: string } | { taskId: string }): Promise<number> {
+    const [column, value] = 'runId' in of ? ['run_id', of.runId] : ['task_id', of.taskId];
+    const rows = returnedRows<{ id: string }>(
+      await db.query(
+        `UPDATE releases SET abort_requested = true, updated_at = now()
+         WHERE ${column} = $1 AND status IN ('pending', 'running') AND NOT abort_requested RETURNING id`,
+        [value],
+      ),
+    );
+    return rows.length;
+  }
+
   /** Applies a manual control as a flag on the row; the worker acts on it at its next check. */
   async control(id: string, control: ReleaseControl): Promise<ControlOutcome> {
     return this.dataSource.transaction(async (tx) => {
