@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { WebhooksController } from './notifications/webhooks.controller';
+import { WebhooksService } from './notifications/webhooks.service';
 import { CatalogController } from './catalog/catalog.controller';
 import { CatalogService } from './catalog/catalog.service';
 import { OrchestratorWorker } from './orchestration/orchestrator.worker';
@@ -17,7 +19,7 @@ import { TasksService } from './tasks/tasks.service';
  * client, the logger and the outbox writer (global).
  */
 @Module({
-  controllers: [CatalogController, TasksController, RunsController, StatsController, StepResultsController],
-  providers: [StatsService, CatalogService, TasksService, RunsService, RunEngine, StepDispatcher, OrchestratorWorker],
+  controllers: [CatalogController, TasksController, RunsController, StatsController, WebhooksController, StepResultsController],
+  providers: [WebhooksService, StatsService, CatalogService, TasksService, RunsService, RunEngine, StepDispatcher, OrchestratorWorker],
 })
 export class AppModule {}

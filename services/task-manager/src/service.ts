@@ -8,6 +8,7 @@ import { taskManagerConfigSchema, type TaskManagerConfig } from './config/task-m
 import { Initial1795981500000 } from './migrations/1795981500000-initial';
 import { Orchestration1796000000000 } from './migrations/1796000000000-orchestration';
 import { Notices1796000100000 } from './migrations/1796000100000-notices';
+import { TeamWebhooks1796000200000 } from './migrations/1796000200000-team-webhooks';
 
 /** YAML/JSON fleet files arrive as text; OpenAPI is served at /api/docs (JSON at /api/docs-json). */
 function configure(app: INestApplication): void {
@@ -38,7 +39,7 @@ export const CONSUMER_TUNING = { partitionsConsumedConcurrently: 6, transactionB
 export const TASK_MANAGER_SERVICE = {
   service: 'task-manager',
   module: AppModule,
-  migrations: [Initial1795981500000, Orchestration1796000000000, Notices1796000100000],
+  migrations: [Initial1795981500000, Orchestration1796000000000, Notices1796000100000, TeamWebhooks1796000200000],
   configSchema: taskManagerConfigSchema,
   configure,
   messaging: { consumes: [TOPICS.stepResults], consumer: CONSUMER_TUNING },

@@ -50,6 +50,9 @@ export const taskManagerConfigSchema = baseConfigSchema.extend({
       ctx.addIssue({ code: 'custom', message: 'must be a JSON object of stage → positive integer' });
       return z.NEVER;
     }),
+  /** First webhook retry after this; doubles per attempt (at most five minutes). */
+  WEBHOOK_RETRY_INITIAL_MS: positiveInt(1000),
+  WEBHOOK_MAX_ATTEMPTS: positiveInt(8),
   /** Default person-days a manual upgrade of one application costs (tasks may override). */
   MANUAL_COST_DAYS_PER_APPLICATION: z.coerce.number().min(0).default(0.5),
 });

@@ -2,10 +2,13 @@
  * The durable orchestrator on the real stack: task-manager in-process on its own database, a test
  * peer standing in for the step services over real Kafka (unique topics per file).
  */
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { StepCommand } from '@shipshape/contracts';
 import type { RunningServiceApp } from '@shipshape/service-kit';
 import { waitFor, type TestDatabase } from '@shipshape/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifySignature } from '../notifications/webhook.signature';
 import {
   ALWAYS_SUCCEED,
   COMPONENT_TASK,
@@ -58,9 +61,9 @@ beforeAll(async () => {
   peer = new TestPeer(topics);
   peer.behaviour = (c) => (behaviours.get(c.application.name) ?? ALWAYS_SUCCEED)(c);
   await peer.start();
-  running = await bootTaskManager(db, topics);
+  running = await bootTaskManager(db, topics, { WEBHOOK_RETRY_INITIAL_MS: '50' });
   const imported = await api(running.url, 'POST', '/api/applications/import', [
-    ...['happy', 'compile', 'flaky', 'dup', 'late', 'timeout', 'approve', 'pause-1', 'pause-2'].map((name) => ({ name, team: `team-${name}`, service: 'svc', repositoryUrl: `/repos/${name}.git` })),
+    ...['happy', 'compile', 'flaky', 'dup', 'late', 'timeout', 'approve', 'pause-1', 'pause-2', 'hooked'].map((name) => ({ name, team: `team-${name}`, service: 'svc', repositoryUrl: `/repos/${name}.git` })),
   ]);
   expect(imported.status).toBe(200);
 }, 60_000);
@@ -268,5 +271,44 @@ describe('orchestrator on the real stack', () => {
     });
     expect((all.body.runsByStatus as Record<string, number>).aborted).toBeGreaterThanOrEqual(3);
     expect((await api(running.url, 'GET', '/api/tasks/3f1f7c1e-0000-4000-8000-000000000000/stats')).status).toBe(404);
+  });
+
+  it("delivers a team's notices to its webhook, HMAC-signed, retrying after a failure", async () => {
+    const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.statusCode = received.length === 1 ? 503 : 204; // the first attempt fails
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const hookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+      const secret = 'a-secret-of-sixteen-chars';
+      const bad = await api<{ errors: Array<{ field: string }> }>(running.url, 'POST', '/api/teams/team-hooked/webhooks', { url: 'ftp://x', secret: 'short' });
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors.map((e) => e.field).sort()).toEqual(['secret', 'url']);
+      expect((await api(running.url, 'POST', '/api/teams/team-hooked/webhooks', { url: hookUrl, secret })).status).toBe(201);
+
+      behaviours.set('hooked', (c) => [failed(c, 'DEPENDENCY_RESOLUTION')]);
+      const { runIds } = await createTask({ selection: { applications: ['hooked'] } });
+      await waitFor(() => received.length >= 2, { timeoutMs: 15_000, description: 'webhook retried' });
+
+      expect(received[0]!.body).toBe(received[1]!.body);
+      expect(received[0]!.headers['x-shipshape-delivery']).toBe(received[1]!.headers['x-shipshape-delivery']);
+      const notice = JSON.parse(received[1]!.body) as { team: string; runId: string; severity: string };
+      expect(notice).toMatchObject({ team: 'team-hooked', runId: runIds[0], severity: 'ERROR' });
+      expect(verifySignature(secret, received[1]!.body, String(received[1]!.headers['x-shipshape-signature']))).toBe(true);
+      expect(verifySignature('another-secret-1234', received[1]!.body, String(received[1]!.headers['x-shipshape-signature']))).toBe(false);
+      await waitFor(async () => {
+        const [d] = await sql<{ status: string; attempts: number }>(db, 'SELECT status, attempts FROM webhook_deliveries');
+        return d?.status === 'delivered' && d.attempts === 2;
+      }, { description: 'delivery recorded' });
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -7,6 +7,7 @@ import type { Logger } from '@shipshape/telemetry';
 import { DataSource } from 'typeorm';
 import type { TaskManagerConfig } from '../config/task-manager.config';
 import type { PipelineStage } from './pipeline';
+import { WebhooksService } from '../notifications/webhooks.service';
 import { RunEngine } from './run-engine';
 import { rowsOf } from './sql-rows';
 import { StepDispatcher } from './step-dispatcher';
@@ -28,6 +29,7 @@ export class OrchestratorWorker implements OnApplicationBootstrap, BeforeApplica
     private readonly engine: RunEngine,
     private readonly dispatcher: StepDispatcher,
     private readonly outbox: OutboxWriter,
+    private readonly webhooks: WebhooksService,
     @Inject(SERVICE_CONFIG) private readonly config: TaskManagerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
@@ -64,6 +66,7 @@ export class OrchestratorWorker implements OnApplicationBootstrap, BeforeApplica
       ['deadlines', () => this.expireDeadlines()],
       ['tasks', () => this.finishTasks()],
       ['notices', () => this.publishNotices()],
+      ['webhooks', () => this.webhooks.deliverDue()],
     ] as const) {
       if (this.stopped) return;
       try {
@@ -107,7 +110,7 @@ export class OrchestratorWorker implements OnApplicationBootstrap, BeforeApplica
     }
   }
 
-  /** Moves waiting notices to the outbox (key: team), in one transaction of their own. */
+  /** Moves waiting notices to the outbox (key: team) and to the team's webhooks, in one transaction of their own. */
   async publishNotices(): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
       const rows = (await tx.query('SELECT id, team, payload FROM pending_notifications ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED')) as Array<{
@@ -119,6 +122,11 @@ export class OrchestratorWorker implements OnApplicationBootstrap, BeforeApplica
       await this.outbox.addMany(
         tx,
         rows.map((r) => ({ topic: this.config.NOTIFICATIONS_TOPIC, key: r.team, eventType: EVENT_TYPES.notification, value: r.payload })),
+      );
+      await tx.query(
+        `INSERT INTO webhook_deliveries (webhook_id, payload)
+         SELECT w.id, p.payload FROM pending_notifications p JOIN team_webhooks w ON w.team = p.team WHERE p.id = ANY($1::bigint[]) ORDER BY p.id`,
+        [rows.map((r) => r.id)],
       );
       await tx.query('DELETE FROM pending_notifications WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
     });
