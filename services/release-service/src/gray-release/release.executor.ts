@@ -112,7 +112,8 @@ export class ReleaseExecutor {
       return this.finish(release, failed('INVALID_INPUT', `runtime ${runtime} is not available here (${this.driver.name})`, { field: 'parameters.release.runtime' }));
     }
     if (plan.startCommand === null) return this.finish(release, failed('INVALID_INPUT', 'the application has no start command', { field: 'application.commands.start' }));
-    const current = (await this.registry.list(release.application)).filter((i) => i.state !== 'failed' || i.pid !== null);
+    // every recorded instance, failed ones too: the release puts them on the new version (rollback: back on what they had)
+    const current = await this.registry.list(release.application);
     const sidecar = command.componentChange.kind === 'SIDECAR';
 
     let target: ReleaseTarget;
