@@ -49,7 +49,8 @@ describe('sample fleet', () => {
   });
 
   afterAll(async () => {
-    for (const p of processes) if (p.exitCode === null) p.kill('SIGKILL');
+    // Each run command is its own process group (sh and the java/node it starts): kill the group.
+    for (const p of processes) if (p.pid !== undefined && p.exitCode === null) process.kill(-p.pid, 'SIGKILL');
     await registry?.close();
     rmSync(root, { recursive: true, force: true });
   });
@@ -63,7 +64,7 @@ describe('sample fleet', () => {
   /** Starts the application's run command on a free port and returns its base URL once /health answers. */
   const start = async (dir: string, command: string): Promise<string> => {
     const port = await freePort();
-    const child = spawn('/bin/sh', ['-c', command], { cwd: dir, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' }, stdio: 'ignore' });
+    const child = spawn('/bin/sh', ['-c', command], { cwd: dir, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' }, stdio: 'ignore', detached: true });
     processes.push(child);
     const base = `http://127.0.0.1:${port}`;
     await waitFor(async () => (await fetch(`${base}/health`).catch(() => null))?.ok === true || null, { timeoutMs: 20_000 });
