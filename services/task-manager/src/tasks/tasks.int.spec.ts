@@ -1,6 +1,10 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { RunningServiceApp } from '@shipshape/service-kit';
 import type { TestDatabase } from '@shipshape/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importCatalogFile } from '../../scripts/import-catalog';
 import { COMPONENT_TASK, api, bootTaskManager, createTestDatabase, createTestTopics, deleteTestTopics, fleet, sql, type TestTopics } from '../../test/task-manager.harness';
 
 let db: TestDatabase;
@@ -59,6 +63,18 @@ describe('catalog', () => {
     const bad = await api<{ errors: Array<{ field: string }> }>(url, 'POST', '/api/applications/import', 'a: [unclosed', 'text/yaml');
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0]?.field).toBe('(file)');
+  });
+
+  it('imports a fleet file with the script, naming entry and field on errors', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tm-fleet-'));
+    const good = join(dir, 'fleet.json');
+    await writeFile(good, JSON.stringify([{ name: 'from-file', team: 'files', service: 'file-svc', repositoryUrl: '/repos/from-file.git' }]));
+    expect(await importCatalogFile(good, url)).toEqual({ status: 200, body: expect.objectContaining({ created: 1, updated: 0 }) });
+    const bad = join(dir, 'fleet.yaml');
+    await writeFile(bad, '- name: no-team\n  service: s\n  repositoryUrl: /r.git\n');
+    const result = await importCatalogFile(bad, url);
+    expect(result.status).toBe(400);
+    expect(result.body.errors).toEqual([{ field: 'applications[0] (no-team).team', message: 'is required and must be a string' }]);
   });
 
   it('edits single applications over REST', async () => {
