@@ -223,6 +223,25 @@ describe('npm application', () => {
   });
 });
 
+describe('limit across processes', () => {
+  it('counts an environment held by another process, and frees its slot when the reaper tears it down', async () => {
+    const { child } = await startCrashOwner(db.url, root, npmRepo('ok'), 'ready', 'other-process-step');
+    const spec = sampleSpec(npmRepo('ok'), 'npm', { smokePaths: [] });
+    // Every other environment of this file is released or failed by now: the other process holds the only slot.
+    const [{ active }] = await ds.query(`SELECT count(*)::int AS active FROM environments WHERE state IN ('provisioning', 'ready')`);
+    expect(active).toBe(1);
+    const step = nextStep();
+
+    expect(await manager(1).deploy(step, 'run-cross', spec, { wait: false })).toMatchObject({ outcome: 'queued' });
+
+    await sigkill(child);
+    expect(await new EnvironmentReaper(store, driver).reapOnce()).toHaveLength(1);
+    const deployed = await manager(1).deploy(step, 'run-cross', spec, { wait: false });
+    expect(deployed.outcome).toBe('ready');
+    await manager().release(deployed.env.id);
+  });
+});
+
 describe('reaper', () => {
   it('tears down the environment of an owner that was SIGKILLed: processes and workspace', async () => {
     const { child, envId, pgid } = await startCrashOwner(db.url, root, npmRepo('ok'), 'ready', 'crash-step');
