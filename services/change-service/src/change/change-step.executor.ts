@@ -245,7 +245,9 @@ export async function executeStep(cmd: StepCommand, deps: ChangeStepExecutorDeps
   const started = Date.now();
   let decision: StepDecision;
   try {
-    switch (cmd.stage) {
+    if (cmd.deadline > 0 && started > cmd.deadline) {
+      decision = { outcome: 'FAILED', errorClass: 'TIMEOUT', message: `the step's deadline passed before it ran (${new Date(cmd.deadline).toISOString()})` };
+    } else switch (cmd.stage) {
       case 'change':
         decision = await runChange(cmd, deps);
         break;

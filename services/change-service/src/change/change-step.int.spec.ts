@@ -123,6 +123,17 @@ describe('change stage over Kafka', () => {
     expect(results.filter((r) => r.stepId === cmd.stepId)).toHaveLength(1);
     expect((await findStep(app.context.dataSource, cmd.stepId))?.executions).toBe(1);
     expect((await git(['rev-list', '--count', 'shipshape/rpc-2.0/billing'], { cwd: repo })).trim()).toBe('2');
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    expect(metrics).toMatch(/^shipshape_change_steps_total\{stage="change",outcome="SUCCEEDED",error_class="none",[^}]*\} 1$/m);
+  });
+
+  it('a step whose deadline passed before it ran fails with TIMEOUT and touches nothing', async () => {
+    const repo = join(root, 'remotes', 'late.git');
+    await createBareRepo(repo, { fromDir: fixture });
+    const late = command({ stepId: `${runId}:late`, deadline: Date.now() - 1000, application: { ...EVENT_SAMPLES.StepCommand.application, name: 'late', repositoryUrl: `file://${repo}` } }, repo);
+    await send(late);
+    expect(await resultFor(late.stepId)).toMatchObject({ outcome: 'FAILED', errorClass: 'TIMEOUT' });
+    expect((await git(['branch', '--list', 'shipshape/*'], { cwd: repo })).trim()).toBe('');
   });
 
   it('ends NOT_APPLICABLE with no branch left when the application does not use the component, and INVALID_INPUT naming file and line', async () => {

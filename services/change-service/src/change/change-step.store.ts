@@ -73,3 +73,8 @@ export async function changeReportOf(dataSource: DataSource, runId: string): Pro
     return undefined; // truncated: the description says so
   }
 }
+
+/** Keeps a running step's lease while its worker is still at it (long OpenRewrite runs, big clones). */
+export async function extendLease(dataSource: DataSource, stepId: string): Promise<void> {
+  await dataSource.query(`UPDATE change_steps SET locked_until = now() + interval '${LEASE}' WHERE step_id = $1 AND state = 'running'`, [stepId]);
+}

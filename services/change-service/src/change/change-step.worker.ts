@@ -1,13 +1,14 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { OutboxWriter } from '@shipshape/messaging';
-import { LOGGER, SERVICE_CONFIG } from '@shipshape/service-kit';
-import type { Logger } from '@shipshape/telemetry';
+import { LOGGER, SERVICE_CONFIG, TELEMETRY } from '@shipshape/service-kit';
+import type { Logger, Telemetry } from '@shipshape/telemetry';
 import { DataSource } from 'typeorm';
 import type { ChangeConfig } from '../config';
 import { GitWorkspaces } from '../git/git-workspaces';
 import { DbMergeRequestProvider } from '../merge-requests/db-merge-request.provider';
 import { executeStep, type ChangeStepExecutorDeps } from './change-step.executor';
-import { changeReportOf, claimStep, completeStep } from './change-step.store';
+import { createChangeMetrics, type ChangeMetrics } from './change-step.metrics';
+import { changeReportOf, claimStep, completeStep, extendLease } from './change-step.store';
 
 /**
  * Runs accepted steps outside the consumer's transaction: claims pending steps (FOR UPDATE SKIP
@@ -22,13 +23,16 @@ export class ChangeStepWorker implements OnApplicationBootstrap, BeforeApplicati
   private wake: (() => void) | undefined;
   readonly workspaces: GitWorkspaces;
   private readonly deps: ChangeStepExecutorDeps;
+  private readonly metrics: ChangeMetrics;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly outbox: OutboxWriter,
     @Inject(SERVICE_CONFIG) private readonly config: ChangeConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(TELEMETRY) telemetry: Telemetry,
   ) {
+    this.metrics = createChangeMetrics(telemetry);
     this.workspaces = new GitWorkspaces({
       cacheDir: config.CHANGE_GIT_CACHE_DIR,
       workDir: config.CHANGE_WORK_DIR,
@@ -68,8 +72,12 @@ export class ChangeStepWorker implements OnApplicationBootstrap, BeforeApplicati
         if (step) {
           worked = true;
           this.logger.info({ stepId: step.stepId, stage: step.command.stage, executions: step.executions }, 'change step started');
-          const result = await executeStep(step.command, this.deps);
+          const heartbeat = setInterval(() => void extendLease(this.dataSource, step.stepId).catch(() => undefined), 60_000);
+          const result = await executeStep(step.command, this.deps).finally(() => clearInterval(heartbeat));
           await completeStep(this.dataSource, this.outbox, result);
+          const { stepsCompleted, stepDuration } = this.metrics;
+          stepsCompleted.add(1, { stage: step.command.stage, outcome: result.outcome, error_class: result.errorClass ?? 'none' });
+          stepDuration.record((result.usage?.durationMs ?? 0) / 1000, { stage: step.command.stage });
           this.logger.info({ stepId: step.stepId, outcome: result.outcome, errorClass: result.errorClass, durationMs: result.usage?.durationMs }, 'change step finished');
         }
       } catch (err) {
