@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
+import { DetectModule } from './detect/detect.module';
 import { InventoryModule } from './inventory/inventory.module';
 
 /**
  * Root feature module of detection-service. service-kit adds /health, /metrics, the DataSource, the Kafka
- * client and the logger (global); features: the inventory (source scans).
+ * client and the logger (global); features: the inventory (source and runtime scans, REST, instance events) and the detect stage.
  */
-@Module({ imports: [InventoryModule] })
+@Module({ imports: [InventoryModule, DetectModule] })
 export class AppModule {}

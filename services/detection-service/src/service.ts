@@ -1,4 +1,4 @@
-import { TOPICS } from '@shipshape/contracts';
+import { TOPICS, stepCommandsTopic } from '@shipshape/contracts';
 import type { ServiceOptions } from '@shipshape/service-kit';
 import { AppModule } from './app.module';
 import { detectionConfigSchema, type DetectionConfig } from './config/detection.config';
@@ -11,5 +11,5 @@ export const DETECTION_SERVICE_SERVICE = {
   module: AppModule,
   migrations: [Initial1795981500000, Inventory1796200000000],
   configSchema: detectionConfigSchema,
-  messaging: { consumes: [TOPICS.runtimeInstances] },
+  messaging: { consumes: [stepCommandsTopic('detection-service'), TOPICS.runtimeInstances] },
 } as const satisfies ServiceOptions<DetectionConfig>;

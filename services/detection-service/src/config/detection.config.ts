@@ -16,6 +16,22 @@ export const detectionConfigSchema = baseConfigSchema.extend({
   DETECTION_HTTP_TIMEOUT_MS: positiveInt('a positive number of ms').default(5_000),
   /** Topic of InventoryChange events (tests isolate theirs). */
   DETECTION_INVENTORY_TOPIC: z.string().min(1).default(TOPICS.inventory),
+  /**
+   * Instances of applications Shipshape does not deploy, as JSON:
+   * `{"<application>": [{"instance": "i-1", "address": "host:port"}]}`.
+   */
+  DETECTION_INSTANCES: z
+    .string()
+    .default('{}')
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string(), z.array(z.object({ instance: z.string().min(1), address: z.string().min(1) })), { error: 'must map application names to [{instance, address}]' })),
   /** How often the detect worker looks for pending steps (ms). */
   DETECTION_WORKER_POLL_MS: positiveInt('a positive number of ms').default(500),
 });
