@@ -5,6 +5,7 @@ import { RuntimeScanService, type InstanceReading } from '../runtime/runtime-sca
 import { SourceScanService } from '../source/source-scan.service';
 import { InventoryQueries } from './inventory.queries';
 import { ORIGINS } from './inventory.types';
+import { RescanService, type RescanSummary } from './rescan.service';
 import { parseRequest } from './request-validation';
 
 const component = z.object({
@@ -21,7 +22,15 @@ export class InventoryController {
     private readonly queries: InventoryQueries,
     private readonly sources: SourceScanService,
     private readonly runtime: RuntimeScanService,
+    private readonly rescans: RescanService,
   ) {}
+
+  /** Rescans the whole catalog now (the same run the timer does). */
+  @Post('rescan')
+  @HttpCode(200)
+  rescan(): Promise<RescanSummary> {
+    return this.rescans.rescan();
+  }
 
   @Get('applications')
   async applications(): Promise<{ applications: Record<string, unknown>[] }> {

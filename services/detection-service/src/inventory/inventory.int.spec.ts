@@ -43,7 +43,7 @@ beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'detection-inv-'));
   app = await startServiceApp({
     ...DETECTION_SERVICE_SERVICE,
-    env: { DATABASE_URL: infra.databaseUrl, DATABASE_NAME: db.name, KAFKA_BROKERS: infra.kafkaBrokers, LOG_LEVEL: 'warn', DETECTION_WORK_DIR: workDir, DETECTION_INVENTORY_TOPIC: inventoryTopic },
+    env: { DATABASE_URL: infra.databaseUrl, DATABASE_NAME: db.name, KAFKA_BROKERS: infra.kafkaBrokers, LOG_LEVEL: 'warn', DETECTION_WORK_DIR: workDir, DETECTION_INVENTORY_TOPIC: inventoryTopic, DETECTION_RESCAN_INTERVAL_MS: '0' },
     port: 0,
     host: '127.0.0.1',
     messaging: { consumes: [instancesTopic], groupId: `detection-inventory-test-${Date.now()}` },
@@ -104,5 +104,15 @@ describe('inventory REST for dashboards', () => {
     await instanceEvent({ application: 'orders', instance: 'orders-1', state: 'STOPPED' });
     await waitFor(async () => ((await runtime())?.length === 1 ? true : undefined), { timeoutMs: 30_000, description: 'stopped instance gone' });
     expect(await runtime()).toEqual(['1.4.2']);
+  });
+
+  it('rescans the whole catalog on demand: new commits are picked up, unreadable instances are reported as values', async () => {
+    repos[1]!.commit({ 'gradle.properties': 'rpcClientVersion=2.0.0\n' }, 'bump rpc-client');
+    const summary = await post('/api/inventory/rescan', {});
+    expect(summary.status).toBe(200);
+    expect(summary.body).toMatchObject({ applications: 2, instances: 1, failures: [{ target: 'orders/orders-2', code: 'DETECTION.INSTANCE_UNREADABLE' }] });
+    const usage = (await get(`/api/inventory/usage?${RPC}`)).body['applications'] as { application: string; sourceVersions: string[]; runtimeVersions: string[] }[];
+    expect(usage.find((a) => a.application === 'billing')?.sourceVersions).toEqual(['2.0.0']);
+    expect(usage.find((a) => a.application === 'orders')?.runtimeVersions).toEqual(['1.4.2']); // last known reading kept
   });
 });

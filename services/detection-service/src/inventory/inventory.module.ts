@@ -8,6 +8,7 @@ import { RuntimeInstancesHandler } from '../runtime/runtime-instances.handler';
 import { InventoryController } from './inventory.controller';
 import { InventoryQueries } from './inventory.queries';
 import { InventoryStore } from './inventory.store';
+import { RescanService } from './rescan.service';
 
 /** The inventory: source scans (git + @shipshape/manifests), runtime reads (endpoint, jar, node_modules) and the store that publishes changes. */
 @Module({
@@ -18,6 +19,7 @@ import { InventoryStore } from './inventory.store';
     InventoryStore,
     SourceScanService,
     RuntimeScanService,
+    RescanService,
   ],
   exports: [GitSource, InventoryStore, InventoryQueries, SourceScanService, RuntimeScanService],
 })

@@ -1,0 +1,84 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { isShipshapeError } from '@shipshape/contracts';
+import { LOGGER, SERVICE_CONFIG } from '@shipshape/service-kit';
+import type { Logger } from '@shipshape/telemetry';
+import { DataSource } from 'typeorm';
+import type { DetectionConfig } from '../config/detection.config';
+import { RuntimeScanService } from '../runtime/runtime-scan.service';
+import { SourceScanService } from '../source/source-scan.service';
+
+export interface RescanSummary {
+  readonly applications: number;
+  readonly instances: number;
+  /** Applications or instances that could not be scanned, with why (values, the rescan goes on). */
+  readonly failures: { readonly target: string; readonly code: string; readonly message: string }[];
+  readonly skipped?: 'another rescan is running';
+}
+
+/**
+ * Rescans the whole catalog the inventory knows (every application's repository at its ref, every
+ * live production instance) on a timer (DETECTION_RESCAN_INTERVAL_MS, 0 = off) and on demand. One
+ * replica at a time: a session advisory lock guards the run.
+ */
+@Injectable()
+export class RescanService implements OnApplicationBootstrap, OnModuleDestroy {
+  private timer: NodeJS.Timeout | undefined;
+  private current: Promise<RescanSummary> | undefined;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly sources: SourceScanService,
+    private readonly runtime: RuntimeScanService,
+    @Inject(SERVICE_CONFIG) private readonly config: DetectionConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.DETECTION_RESCAN_INTERVAL_MS > 0) {
+      this.timer = setInterval(() => void this.rescan().catch((err: unknown) => this.logger.error({ err }, 'rescan failed')), this.config.DETECTION_RESCAN_INTERVAL_MS);
+      this.timer.unref();
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    await this.current?.catch(() => undefined);
+  }
+
+  rescan(): Promise<RescanSummary> {
+    this.current ??= this.run().finally(() => (this.current = undefined));
+    return this.current;
+  }
+
+  private async run(): Promise<RescanSummary> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock(hashtextextended('detection-rescan', 0)) AS locked`)) as [{ locked: boolean }];
+      if (!locked) return { applications: 0, instances: 0, failures: [], skipped: 'another rescan is running' };
+      try {
+        const failures: { target: string; code: string; message: string }[] = [];
+        const apps = (await runner.query('SELECT application, repo_url, ref FROM inventory_application WHERE repo_url IS NOT NULL ORDER BY application')) as { application: string; repo_url: string; ref: string }[];
+        for (const a of apps) {
+          try {
+            await this.sources.scan(a.application, a.repo_url, a.ref);
+          } catch (err) {
+            if (!isShipshapeError(err)) throw err;
+            failures.push({ target: a.application, code: err.code, message: err.message });
+          }
+        }
+        const instances = (await runner.query(`SELECT application, instance, address, commit FROM runtime_instance WHERE state <> 'STOPPED' ORDER BY application, instance`)) as { application: string; instance: string; address: string; commit: string | null }[];
+        for (const i of instances) {
+          const r = await this.runtime.scan(i);
+          if (!r.ok) failures.push({ target: `${i.application}/${i.instance}`, code: r.code, message: r.message });
+        }
+        this.logger.info({ applications: apps.length, instances: instances.length, failures: failures.length }, 'catalog rescanned');
+        return { applications: apps.length, instances: instances.length, failures };
+      } finally {
+        await runner.query(`SELECT pg_advisory_unlock(hashtextextended('detection-rescan', 0))`);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+}
