@@ -9,6 +9,7 @@
 //   lost / duplicated  runs that did not succeed / step ids dispatched more than once
 //   relay_p50_ms       outbox commit (steps.dispatched_at) -> command received by the peer
 //   consume_p50_ms     result sent by the peer -> result applied (steps.finished_at)
+// BENCH_PROFILE_DIR=<dir> writes a CPU profile of the task-manager process there.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -78,6 +79,7 @@ async function main(): Promise<void> {
       NOTIFICATIONS_TOPIC: notices,
       THROTTLE_STAGE_CONCURRENCY: JSON.stringify(STAGE_LIMITS),
       ORCHESTRATOR_POLL_MS: '100',
+      ...(process.env.BENCH_PROFILE_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}` } : {}),
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
