@@ -49,7 +49,7 @@ async function send(cmd: StepCommand): Promise<void> {
   });
 }
 
-const resultFor = (stepId: string) => waitFor(() => results.find((r) => r.stepId === stepId), { timeoutMs: 30_000, description: `StepResult of ${stepId}` });
+const resultFor = (stepId: string) => waitFor(() => results.find((r) => r.stepId === stepId && r.outcome !== 'PROGRESS'), { timeoutMs: 30_000, description: `StepResult of ${stepId}` });
 
 beforeAll(async () => {
   const infra = await getTestInfra();
@@ -120,7 +120,8 @@ describe('change stage over Kafka', () => {
     await send({ ...cmd, eventId: 'evt-again' });
     await send(command({ stepId: `${runId}:probe` }, join(root, 'remotes', 'missing.git')));
     await resultFor(`${runId}:probe`); // the probe was consumed after the repeat, so the repeat was handled
-    expect(results.filter((r) => r.stepId === cmd.stepId)).toHaveLength(1);
+    expect(results.filter((r) => r.stepId === cmd.stepId).map((r) => r.outcome)).toEqual(['PROGRESS', 'SUCCEEDED']);
+    expect(results.find((r) => r.stepId === cmd.stepId)?.progress).toEqual(expect.objectContaining({ phase: 'running', message: 'change started (execution 1)' }));
     expect((await findStep(app.context.dataSource, cmd.stepId))?.executions).toBe(1);
     expect((await git(['rev-list', '--count', 'shipshape/rpc-2.0/billing'], { cwd: repo })).trim()).toBe('2');
     const metrics = await (await fetch(`${app.url}/metrics`)).text();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { StepCommand, StepResultInput } from '@shipshape/contracts';
 import type { OutboxWriter, SqlExecutor } from '@shipshape/messaging';
 import { EVENT_TYPES, TOPICS } from '@shipshape/contracts';
@@ -77,4 +78,22 @@ export async function changeReportOf(dataSource: DataSource, runId: string): Pro
 /** Keeps a running step's lease while its worker is still at it (long OpenRewrite runs, big clones). */
 export async function extendLease(dataSource: DataSource, stepId: string): Promise<void> {
   await dataSource.query(`UPDATE change_steps SET locked_until = now() + interval '${LEASE}' WHERE step_id = $1 AND state = 'running'`, [stepId]);
+}
+
+/** Publishes a PROGRESS StepResult for a running step (its own transaction; the orchestrator shows it, decides nothing). */
+export async function publishProgress(dataSource: DataSource, outbox: OutboxWriter, cmd: StepCommand, service: string, phase: string, message: string): Promise<void> {
+  const value: StepResultInput = {
+    eventId: randomUUID(),
+    stepId: cmd.stepId,
+    runId: cmd.runId,
+    taskId: cmd.taskId,
+    stage: cmd.stage,
+    attempt: cmd.attempt,
+    service,
+    outcome: 'PROGRESS',
+    occurredAt: Date.now(),
+    message,
+    progress: { phase, message },
+  };
+  await dataSource.transaction((tx) => outbox.add(tx, { topic: TOPICS.stepResults, key: cmd.runId, eventType: EVENT_TYPES.stepResult, value }));
 }

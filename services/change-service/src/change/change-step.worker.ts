@@ -6,9 +6,9 @@ import { DataSource } from 'typeorm';
 import type { ChangeConfig } from '../config';
 import { GitWorkspaces } from '../git/git-workspaces';
 import { DbMergeRequestProvider } from '../merge-requests/db-merge-request.provider';
-import { executeStep, type ChangeStepExecutorDeps } from './change-step.executor';
+import { CHANGE_SERVICE_NAME, executeStep, type ChangeStepExecutorDeps } from './change-step.executor';
 import { createChangeMetrics, type ChangeMetrics } from './change-step.metrics';
-import { changeReportOf, claimStep, completeStep, extendLease } from './change-step.store';
+import { changeReportOf, claimStep, completeStep, extendLease, publishProgress } from './change-step.store';
 
 /**
  * Runs accepted steps outside the consumer's transaction: claims pending steps (FOR UPDATE SKIP
@@ -72,6 +72,7 @@ export class ChangeStepWorker implements OnApplicationBootstrap, BeforeApplicati
         if (step) {
           worked = true;
           this.logger.info({ stepId: step.stepId, stage: step.command.stage, executions: step.executions }, 'change step started');
+          await publishProgress(this.dataSource, this.outbox, step.command, CHANGE_SERVICE_NAME, 'running', `${step.command.stage} started (execution ${step.executions})`);
           const heartbeat = setInterval(() => void extendLease(this.dataSource, step.stepId).catch(() => undefined), 60_000);
           const result = await executeStep(step.command, this.deps).finally(() => clearInterval(heartbeat));
           await completeStep(this.dataSource, this.outbox, result);
