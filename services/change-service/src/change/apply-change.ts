@@ -13,8 +13,10 @@ export interface ChangeInput {
   readonly author: CommitAuthor;
   /** Default `shipshape/<task>/<application>`. */
   readonly branch?: string;
-  /** First line and why; the per-dependency report is appended. Default: built from the report. */
+  /** First line; the per-dependency report is appended. Default: built from the report. */
   readonly message?: string;
+  /** Why the change is made (e.g. the task's component change); default names the task. */
+  readonly why?: string;
 }
 
 export type ChangeOutcome =
@@ -22,12 +24,12 @@ export type ChangeOutcome =
   | { readonly kind: 'not-applicable'; readonly report: readonly ReportEntry[] }
   | { readonly kind: 'already-at-target'; readonly report: readonly ReportEntry[] };
 
-export function commitMessage(input: Pick<ChangeInput, 'taskId' | 'message'>, report: readonly ReportEntry[]): string {
+export function commitMessage(input: Pick<ChangeInput, 'taskId' | 'message' | 'why'>, report: readonly ReportEntry[]): string {
   const updated = report.filter((e) => e.outcome === 'updated');
   const subjects = [...new Set(updated.map((e) => (e.to ? `${e.subject} to ${e.to}` : e.subject)))];
   const head = input.message?.trim() || `shipshape(${input.taskId}): upgrade ${subjects.slice(0, 3).join(', ')}${subjects.length > 3 ? ', …' : ''}`;
   const lines = report.map((e) => `- ${e.file}: ${e.subject} ${e.outcome}${e.from || e.to ? ` ${e.from ?? '?'} -> ${e.to ?? '?'}` : ''}${e.reason ? ` (${e.reason})` : ''}`);
-  return `${head}\n\nChanged by Shipshape task ${input.taskId}.\n\n${lines.join('\n')}`;
+  return `${head}\n\n${input.why?.trim() || `Changed by Shipshape task ${input.taskId}.`}\n\n${lines.join('\n')}`;
 }
 
 /**

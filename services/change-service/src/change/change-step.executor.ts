@@ -56,6 +56,20 @@ export function rulesOf(cmd: StepCommand): Rule[] {
   throw new RecipeInputError(`no rules and no default recipe for ecosystem ${c.ecosystem}`, 'StepCommand.rules', 1);
 }
 
+/** Per-task commit author: `parameters.extra.commitAuthorName` / `commitAuthorEmail`, else the service's. */
+export function authorOf(cmd: StepCommand, fallback: CommitAuthor): CommitAuthor {
+  const name = cmd.parameters.extra.commitAuthorName?.trim();
+  const email = cmd.parameters.extra.commitAuthorEmail?.trim();
+  return { name: name || fallback.name, email: email && /^[^\s<>@]+@[^\s<>@]+$/.test(email) ? email : fallback.email };
+}
+
+/** Why, for the commit message: the task's component change. */
+export function whyOf(cmd: StepCommand): string {
+  const c = cmd.componentChange;
+  const what = c.coordinates ? `${c.ecosystem} ${c.coordinates}${c.fromRange ? ` ${c.fromRange}` : ''} -> ${c.toVersion}` : 'its rules';
+  return `Shipshape task ${cmd.taskId} (run ${cmd.runId}) upgrades ${what}${c.kind === 'SIDECAR' ? ' (sidecar)' : ''} across the fleet.`;
+}
+
 function summarize(outcome: ChangeOutcome): string {
   const counts = new Map<string, number>();
   for (const e of outcome.report) counts.set(e.outcome, (counts.get(e.outcome) ?? 0) + 1);
@@ -72,9 +86,10 @@ async function runChange(cmd: StepCommand, deps: ChangeStepExecutorDeps): Promis
       application: cmd.application.name,
       stepId: cmd.stepId,
       rules: rulesOf(cmd),
-      author: deps.author,
+      author: authorOf(cmd, deps.author),
       branch: params?.branchName || branchName(cmd.taskId, cmd.application.name),
       message: params?.commitMessage ?? undefined,
+      why: whyOf(cmd),
     },
     { registry: deps.registry },
   );

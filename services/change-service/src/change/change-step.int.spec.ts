@@ -115,6 +115,9 @@ describe('change stage over Kafka', () => {
       '+        <rpc.version>2.0.0</rpc.version> <!-- keep in sync with platform -->',
     ]);
     expect(await git(['log', '-1', '--format=%an|%s', 'shipshape/rpc-2.0/billing'], { cwd: repo })).toBe('Shipshape Bot|Upgrade com.acme.rpc:rpc-client to 2.0.0\n');
+    expect(await git(['log', '-1', '--format=%b', 'shipshape/rpc-2.0/billing'], { cwd: repo })).toContain(
+      `Shipshape task rpc-2.0 (run ${runId}) upgrades maven com.example:rpc-client >=1.0 <2.0 -> 2.0.0 across the fleet.`,
+    );
 
     // the same command again (same step id, new Kafka message): no new step, no new commit, no second result
     await send({ ...cmd, eventId: 'evt-again' });
@@ -201,7 +204,8 @@ describe('review, merge and branch release over Kafka', () => {
     const repo = join(root, 'remotes', 'payments.git');
     await createBareRepo(repo, { fromDir: fixture });
     const pom = await pomOnMain(repo);
-    const change = await step(repo, 'payments', 'change');
+    const change = await step(repo, 'payments', 'change', { parameters: { ...params({}), extra: { commitAuthorName: 'Payments Platform', commitAuthorEmail: 'platform@payments.example' } } });
+    expect(await git(['log', '-1', '--format=%an <%ae>', 'shipshape/rpc-2.0/payments'], { cwd: repo })).toBe('Payments Platform <platform@payments.example>\n');
     await commitToBare(repo, 'main', { 'pom.xml': pom.replace('<rpc.version>1.8.2</rpc.version> <!-- keep in sync with platform -->', '<rpc.version>1.9.0</rpc.version> <!-- bumped by hand -->') }, 'bump rpc by hand');
     const review = await step(repo, 'payments', 'review', { resources: resources(change.acquired), parameters: params({ autoMerge: true }) });
     expect(review.message).toContain('approved');
