@@ -5,7 +5,6 @@ import { LOGGER, SERVICE_CONFIG } from '@shipshape/service-kit';
 import type { Logger } from '@shipshape/telemetry';
 import { DataSource } from 'typeorm';
 import type { DetectionConfig } from '../config/detection.config';
-import { entryOfDeclaration } from '../inventory/inventory.types';
 import { RuntimeScanService } from '../runtime/runtime-scan.service';
 import { SourceScanService } from '../source/source-scan.service';
 import { stepResultOf, type DetectStepRow } from './detect-step';
@@ -82,16 +81,19 @@ export class DetectWorker implements OnApplicationBootstrap, OnModuleDestroy {
     const target = { ecosystem: cmd.componentChange.ecosystem, coordinates: cmd.componentChange.coordinates, toVersion: cmd.componentChange.toVersion };
     const app = cmd.application.name;
     let source: VerificationInput['source'] = null;
+    let mavenMode = 'not checked';
     if (params.checkSource) {
       const ref = params.gitRef ?? cmd.application.defaultBranch ?? 'HEAD';
       try {
         const scan = await this.sources.scan(app, cmd.application.repositoryUrl, ref);
-        source = { commit: scan.commit, entries: scan.result.components.map(entryOfDeclaration) };
+        source = { commit: scan.commit, entries: scan.entries };
+        mavenMode = scan.mavenMode;
         if (scan.result.errors.length > 0) {
           const e = scan.result.errors[0]!;
           return stepResultOf(cmd, startedAt, { outcome: 'FAILED', errorClass: 'INVALID_INPUT', message: `${e.file}:${e.line}: ${e.message}`, details: { file: e.file, line: String(e.line), commit: scan.commit } });
         }
       } catch (err) {
+        if (isShipshapeError(err, 'DETECTION.MAVEN_FAILED')) return stepResultOf(cmd, startedAt, { outcome: 'FAILED', errorClass: 'DEPENDENCY_RESOLUTION', message: err.message, details: { ref } });
         if (!isShipshapeError(err, 'DETECTION.GIT_FAILED')) throw err;
         return stepResultOf(cmd, startedAt, { outcome: 'FAILED', errorClass: 'TRANSIENT', message: err.message, details: { ref } });
       }
@@ -109,7 +111,7 @@ export class DetectWorker implements OnApplicationBootstrap, OnModuleDestroy {
       instances = readings;
     }
     const evidence = verify({ target, source, instances, expectedCommit: params.expectedCommit });
-    const base = { component: `${target.ecosystem}:${target.coordinates}`, targetVersion: target.toVersion, commit: source?.commit ?? '', instances: String(instances?.length ?? 0) };
+    const base = { component: `${target.ecosystem}:${target.coordinates}`, targetVersion: target.toVersion, commit: source?.commit ?? '', instances: String(instances?.length ?? 0), mavenMode };
     if (evidence.length === 0) {
       return stepResultOf(cmd, startedAt, { outcome: 'SUCCEEDED', errorClass: null, message: `${target.coordinates} ${target.toVersion} declared at ${source?.commit.slice(0, 12) ?? '(source not checked)'} and loaded by ${instances?.length ?? 0} instance(s)`, details: base });
     }

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
@@ -47,6 +48,20 @@ export class GitSource {
     });
     this.locks.set(mirror, next);
     return next;
+  }
+
+  /** Writes the files of a commit (already synced) into `dir` (git archive | tar), for tools that need a work tree. */
+  async export(url: string, commit: string, dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    const archive = await runGit(['--git-dir', this.mirrorOf(url), 'archive', '--format=tar', commit]);
+    await new Promise<void>((resolve, reject) => {
+      const tar = spawn('tar', ['-x', '-C', dir], { stdio: ['pipe', 'ignore', 'pipe'] });
+      let err = '';
+      tar.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      tar.on('error', reject);
+      tar.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`tar failed (${code}): ${err.trim()}`))));
+      tar.stdin.end(archive);
+    });
   }
 
   /** The commit a ref names (`HEAD` is the remote's default branch) and its manifests as a FileTree. */
