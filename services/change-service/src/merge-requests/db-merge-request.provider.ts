@@ -43,13 +43,18 @@ export class DbMergeRequestProvider implements MergeRequestProvider {
   constructor(private readonly dataSource: DataSource) {}
 
   async open(i: OpenMergeRequest): Promise<MergeRequest> {
-    // Deterministic id per (repository, branch, run): a repeated review step finds the same one.
-    const id = `mr-${createHash('sha256').update(`${i.repositoryUrl}\n${i.sourceBranch}\n${i.runId}`).digest('hex').slice(0, 12)}`;
+    // Deterministic id per (repository, branch, run): a repeated review step finds the same one; an
+    // open merge request of the same branch left by an earlier run is taken over (one open per branch).
+    const open = (await this.dataSource.query(`SELECT id FROM merge_requests WHERE repository_url = $1 AND source_branch = $2 AND status = 'open'`, [
+      i.repositoryUrl,
+      i.sourceBranch,
+    ])) as { id: string }[];
+    const id = open[0]?.id ?? `mr-${createHash('sha256').update(`${i.repositoryUrl}\n${i.sourceBranch}\n${i.runId}`).digest('hex').slice(0, 12)}`;
     const rows = (await this.dataSource.query(
       `INSERT INTO merge_requests (id, application, repository_url, source_branch, target_branch, title, description, diff, head_commit, base_commit, task_id, run_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, description = EXCLUDED.description, diff = EXCLUDED.diff,
-         head_commit = EXCLUDED.head_commit, base_commit = EXCLUDED.base_commit, updated_at = now()
+         head_commit = EXCLUDED.head_commit, base_commit = EXCLUDED.base_commit, task_id = EXCLUDED.task_id, run_id = EXCLUDED.run_id, updated_at = now()
          WHERE merge_requests.status = 'open'
        RETURNING *`,
       [id, i.application, i.repositoryUrl, i.sourceBranch, i.targetBranch, i.title, i.description, i.diff, i.headCommit, i.baseCommit, i.taskId, i.runId],
