@@ -6,7 +6,7 @@
 import { SERVICES, type ServiceName } from '@shipshape/contracts';
 import { MESSAGING_MIGRATIONS } from '@shipshape/messaging';
 import { startServiceApp, type ReadinessReport, type RunningServiceApp, type ServiceOptions } from '@shipshape/service-kit';
-import { createTestDatabase, getClosedPort, getTestInfra, type TestDatabase, type TestInfra } from '@shipshape/testkit';
+import { createTestDatabase, createTopics, deleteTopics, getClosedPort, getTestInfra, uniqueTopic, type TestDatabase, type TestInfra } from '@shipshape/testkit';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANGE_SERVICE_SERVICE } from './change-service/src/service';
@@ -17,16 +17,16 @@ import { TEST_ENV_SERVICE_SERVICE } from './test-env-service/src/service';
 
 interface Case {
   readonly definition: ServiceOptions;
-  /** Tables the service's migrations create, plus TypeORM's migrations table. */
+  /** Tables the service must have besides the kit's (messaging_inbox, messaging_outbox, migrations). */
   readonly tables: readonly string[];
 }
 
 const CASES: Record<ServiceName, Case> = {
-  'task-manager': { definition: TASK_MANAGER_SERVICE, tables: ['applications', 'messaging_inbox', 'messaging_outbox', 'migrations', 'service_info'] },
-  'change-service': { definition: CHANGE_SERVICE_SERVICE, tables: ['messaging_inbox', 'messaging_outbox', 'migrations', 'service_info'] },
-  'test-env-service': { definition: TEST_ENV_SERVICE_SERVICE, tables: ['messaging_inbox', 'messaging_outbox', 'migrations', 'service_info'] },
-  'release-service': { definition: RELEASE_SERVICE_SERVICE, tables: ['messaging_inbox', 'messaging_outbox', 'migrations', 'service_info'] },
-  'detection-service': { definition: DETECTION_SERVICE_SERVICE, tables: ['messaging_inbox', 'messaging_outbox', 'migrations', 'service_info'] },
+  'task-manager': { definition: TASK_MANAGER_SERVICE, tables: ['applications', 'service_info'] },
+  'change-service': { definition: CHANGE_SERVICE_SERVICE, tables: ['service_info'] },
+  'test-env-service': { definition: TEST_ENV_SERVICE_SERVICE, tables: ['service_info'] },
+  'release-service': { definition: RELEASE_SERVICE_SERVICE, tables: ['service_info'] },
+  'detection-service': { definition: DETECTION_SERVICE_SERVICE, tables: ['service_info'] },
 };
 
 async function query<T>(url: string, sql: string): Promise<T[]> {
@@ -51,11 +51,16 @@ it('has a definition for exactly the services in SERVICES', () => {
 describe.each(SERVICES.map((s) => ({ name: s.name, ...CASES[s.name] })))('$name', ({ name, definition, tables }) => {
   let db: TestDatabase;
   let running: RunningServiceApp;
+  // The service consumes a topic and group of its own here, never the catalog's.
+  const topic = uniqueTopic(`svc-${name}`);
+  const messaging = definition.messaging ? { ...definition.messaging, consumes: [topic], groupId: `test-${topic}` } : undefined;
 
   beforeAll(async () => {
+    await createTopics(infra.kafkaBrokers, [topic]);
     db = await createTestDatabase(name, { create: false });
     running = await startServiceApp({
       ...definition,
+      messaging,
       env: { DATABASE_URL: infra.databaseUrl, DATABASE_NAME: db.name, KAFKA_BROKERS: infra.kafkaBrokers, LOG_LEVEL: 'warn' },
       port: 0,
       host: '127.0.0.1',
@@ -65,6 +70,7 @@ describe.each(SERVICES.map((s) => ({ name: s.name, ...CASES[s.name] })))('$name'
   afterAll(async () => {
     await running?.app.close();
     await db?.drop();
+    await deleteTopics(infra.kafkaBrokers, [topic]);
   });
 
   it('creates its database and applies its migrations, never synchronize', async () => {
@@ -72,7 +78,7 @@ describe.each(SERVICES.map((s) => ({ name: s.name, ...CASES[s.name] })))('$name'
       db.url,
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
     );
-    expect(present.map((t) => t.table_name)).toEqual(tables);
+    expect(present.map((t) => t.table_name)).toEqual(expect.arrayContaining(['messaging_inbox', 'messaging_outbox', 'migrations', ...tables]));
 
     const applied = await query<{ name: string }>(db.url, 'SELECT name FROM migrations ORDER BY id');
     expect(applied.map((m) => m.name)).toEqual([...MESSAGING_MIGRATIONS, ...definition.migrations].map((m) => new m().name));
@@ -104,6 +110,7 @@ describe.each(SERVICES.map((s) => ({ name: s.name, ...CASES[s.name] })))('$name'
     const closed = await getClosedPort();
     const offline = await startServiceApp({
       ...definition,
+      messaging,
       env: { DATABASE_URL: infra.databaseUrl, DATABASE_NAME: db.name, KAFKA_BROKERS: `127.0.0.1:${closed}`, LOG_LEVEL: 'silent' },
       port: 0,
       host: '127.0.0.1',

@@ -217,7 +217,7 @@ describe('messaging on real Kafka and Postgres', () => {
     expect(await effectCounts(fx.dataSource)).toEqual({ total: 10, distinct: 10 });
   });
 
-  it('carries one trace from the transaction that wrote the outbox row to the handler', async () => {
+  it('carries one trace from the transaction that wrote the outbox row to the handler, and counts it in /metrics', async () => {
     const telemetry = startTelemetry({ serviceName: 'messaging-trace-test' });
     try {
       const seen: Array<string | undefined> = [];
@@ -240,6 +240,11 @@ describe('messaging on real Kafka and Postgres', () => {
       expect(traceId).toMatch(/^[0-9a-f]{32}$/);
       expect(traceId).not.toBe('0'.repeat(32));
       expect(seen).toEqual([traceId]);
+      await waitFor(async () => (await effectCounts(fx.dataSource)).total >= 1, { timeoutMs: 10_000 });
+      const text = await telemetry.renderMetrics();
+      expect(text).toMatch(/^shipshape_messaging_messages_processed_total\{[^}]*outcome="applied"[^}]*\} [1-9]/m);
+      expect(text).toMatch(/^shipshape_messaging_outbox_published_total(\{[^}]*\})? [1-9]/m);
+      expect(text).toMatch(/^shipshape_messaging_handler_duration_seconds_count\{[^}]*\} [1-9]/m);
     } finally {
       await telemetry.shutdown();
     }

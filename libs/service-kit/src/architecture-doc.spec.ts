@@ -9,8 +9,8 @@ const doc = readFileSync(path.join(ROOT, 'docs/architecture.md'), 'utf8');
 
 /** Keeps docs/architecture.md true where it restates code. */
 describe('docs/architecture.md', () => {
-  it('shows main.ts exactly as task-manager has it', () => {
-    const main = readFileSync(path.join(ROOT, 'services/task-manager/src/main.ts'), 'utf8');
+  it('shows main.ts exactly as change-service has it', () => {
+    const main = readFileSync(path.join(ROOT, 'services/change-service/src/main.ts'), 'utf8');
     expect(doc).toContain('```ts\n' + main + '```');
   });
 

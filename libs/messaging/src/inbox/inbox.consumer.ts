@@ -8,7 +8,7 @@ import type { EventCodec } from '../codec';
 import { errorCode, errorMessage, isRetryable } from '../errors';
 import { HEADERS, headersToStrings, type HeaderMap } from '../headers';
 import { SILENT_LOGGER, type MessagingLogger } from '../kafka/kafka-client';
-import { dlqMessages, handlerDuration, messagesProcessed, recordLag } from '../metrics';
+import { countDeadLettered, countProcessed, recordHandlerDuration, recordLag } from '../metrics';
 import { OutboxWriter, type OutboxMessage } from '../outbox/outbox.writer';
 
 export interface InboundEvent<T = unknown> {
@@ -90,6 +90,7 @@ export class InboxConsumer {
   private producer: Producer | null = null;
   private stopping = false;
   private pruneTimer: NodeJS.Timeout | null = null;
+  private starting: Promise<void> | null = null;
 
   constructor(private readonly options: InboxConsumerOptions) {
     this.logger = options.logger ?? SILENT_LOGGER;
@@ -101,7 +102,6 @@ export class InboxConsumer {
 
   async start(): Promise<void> {
     const { kafka, consumer: groupId } = this.options;
-    this.stopping = false;
     this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await this.producer.connect();
     this.consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: this.options.sessionTimeoutMs ?? 30_000, heartbeatInterval: 3000 });
@@ -118,17 +118,44 @@ export class InboxConsumer {
     this.pruneTimer.unref();
   }
 
+  /** Like start, but retried with backoff until it succeeds or stop() is called; failures are logged. */
+  startInBackground(): void {
+    this.stopping = false;
+    this.starting = (async () => {
+      let backoffMs = 500;
+      while (!this.stopping) {
+        try {
+          await this.start();
+          if (this.stopping) await this.disconnect(); // stop() came while we were connecting
+          return;
+        } catch (error) {
+          await this.disconnect();
+          if (this.stopping) return;
+          this.logger.error({ err: error, consumer: this.options.consumer, backoffMs }, 'consumer failed to start; retrying');
+          await delay(backoffMs);
+          backoffMs = Math.min(backoffMs * 2, 5000);
+        }
+      }
+    })();
+  }
+
   /** Graceful: the batch in flight finishes its transactions and commits its offsets, then we leave the group. */
   async stop(): Promise<void> {
     this.stopping = true;
+    // A start still connecting to an unreachable broker is not waited for long; it disconnects itself.
+    if (this.starting) await Promise.race([this.starting, delay(5000)]);
+    await this.disconnect();
+  }
+
+  private async disconnect(): Promise<void> {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.pruneTimer = null;
     const consumer = this.consumer;
     this.consumer = null;
-    if (consumer) await consumer.disconnect();
+    if (consumer) await consumer.disconnect().catch(() => undefined);
     const producer = this.producer;
     this.producer = null;
-    if (producer) await producer.disconnect();
+    if (producer) await producer.disconnect().catch(() => undefined);
   }
 
   async pruneInbox(olderThanMs: number): Promise<void> {
@@ -160,7 +187,7 @@ export class InboxConsumer {
       if (decoded.kind === 'poison') {
         await flush();
         await this.deadLetter(batch.topic, batch.partition, raw, decoded.error, 0);
-        messagesProcessed.add(1, { consumer: this.options.consumer, outcome: 'dead_lettered' });
+        countProcessed(1, { consumer: this.options.consumer, outcome: 'dead_lettered' });
         await this.checkpoint(payload, raw.offset);
         continue;
       }
@@ -234,7 +261,7 @@ export class InboxConsumer {
         );
         if (exhausted) {
           await this.deadLetter(event.topic, event.partition, raw, error, attempt);
-          messagesProcessed.add(1, { consumer: this.options.consumer, outcome: 'dead_lettered' });
+          countProcessed(1, { consumer: this.options.consumer, outcome: 'dead_lettered' });
           return;
         }
         if (this.stopping || !payload.isRunning()) throw error; // not committed: redelivered after restart
@@ -248,7 +275,7 @@ export class InboxConsumer {
   private async applyInTransaction(events: readonly InboundEvent[]): Promise<void> {
     const handled = events.filter((e) => this.handlers.has(e.eventType));
     const unhandled = events.length - handled.length;
-    if (unhandled > 0) messagesProcessed.add(unhandled, { consumer: this.options.consumer, outcome: 'unhandled' });
+    countProcessed(unhandled, { consumer: this.options.consumer, outcome: 'unhandled' });
     if (handled.length === 0) return;
 
     const started = performance.now();
@@ -268,9 +295,9 @@ export class InboxConsumer {
       }
     });
     const seconds = (performance.now() - started) / 1000;
-    handlerDuration.record(seconds, { consumer: this.options.consumer });
-    messagesProcessed.add(applied, { consumer: this.options.consumer, outcome: 'applied' });
-    if (handled.length > applied) messagesProcessed.add(handled.length - applied, { consumer: this.options.consumer, outcome: 'duplicate' });
+    recordHandlerDuration(seconds, { consumer: this.options.consumer });
+    countProcessed(applied, { consumer: this.options.consumer, outcome: 'applied' });
+    countProcessed(handled.length - applied, { consumer: this.options.consumer, outcome: 'duplicate' });
     await this.options.afterCommit?.(events);
   }
 
@@ -328,7 +355,7 @@ export class InboxConsumer {
       [HEADERS.failedAt]: new Date().toISOString(),
     });
     await this.producer!.send({ topic: dlqTopic(topic), acks: -1, messages: [{ key: raw.key, value: raw.value, headers }] });
-    dlqMessages.add(1, { consumer: this.options.consumer, topic });
+    countDeadLettered({ consumer: this.options.consumer, topic });
     this.logger.error({ topic, partition, offset: raw.offset, code: errorCode(error), attempts }, 'message sent to dead-letter topic');
   }
 }

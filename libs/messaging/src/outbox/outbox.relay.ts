@@ -3,7 +3,7 @@ import { Client, type ClientConfig } from 'pg';
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { HEADERS } from '../headers';
 import { SILENT_LOGGER, type MessagingLogger } from '../kafka/kafka-client';
-import { outboxPublished, recordOutboxBacklog } from '../metrics';
+import { countPublished, recordOutboxBacklog } from '../metrics';
 import { OUTBOX_CHANNEL } from './outbox.writer';
 
 export interface OutboxRelayOptions {
@@ -170,7 +170,7 @@ export class OutboxRelay {
     const ids = rows.map((r) => r.id);
     await this.options.afterPublish?.(ids);
     await client.query('UPDATE messaging_outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])', [ids]);
-    outboxPublished.add(rows.length);
+    countPublished(rows.length);
     return rows.length;
   }
 

@@ -30,11 +30,16 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     super();
   }
 
+  /**
+   * Starts consuming in the background and reports ready at once: a broker that is down delays
+   * consumption (the consumer keeps retrying, /health says kafka is down), it does not stop the boot.
+   */
   listen(callback: (error?: unknown) => void): void {
     const handlers = new Map<string, EventHandler>();
     for (const [pattern, handler] of this.messageHandlers) handlers.set(pattern, this.adapt(handler));
     this.consumer = new InboxConsumer({ ...this.options, handlers });
-    this.consumer.start().then(() => callback(), callback);
+    this.consumer.startInBackground();
+    callback();
   }
 
   async close(): Promise<void> {
