@@ -7,4 +7,8 @@ const io = { stdout: (t: string) => process.stdout.write(t), stderr: (t: string)
 if (command !== 'inventory') {
   io.stderr('Usage: cli.js inventory scan <dir> [--json]\n');
   process.exitCode = 2;
-} else process.exitCode = runInventoryCommand(rest, io);
+} else {
+  void runInventoryCommand(rest, io).then((code) => {
+    process.exitCode = code;
+  });
+}

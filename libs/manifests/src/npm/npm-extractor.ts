@@ -18,17 +18,27 @@ interface Locked {
 export function extractNpm(tree: FileTree, packageJsonPaths: readonly string[], onError: (file: string, err: unknown) => void): ComponentDeclaration[] {
   const out: ComponentDeclaration[] = [];
   const files = new Set(tree.files);
-  for (const path of packageJsonPaths) {
-    const module = dirOf(path);
-    const lockPath = module ? `${module}/package-lock.json` : 'package-lock.json';
-    let lock: Map<string, Locked> | undefined;
-    if (files.has(lockPath)) {
+  const locks = new Map<string, Map<string, Locked> | undefined>();
+  const lockOf = (lockPath: string) => {
+    if (!locks.has(lockPath)) {
       try {
-        lock = readLock(lockPath, tree.read(lockPath));
+        locks.set(lockPath, readLock(lockPath, tree.read(lockPath)));
       } catch (err) {
         onError(lockPath, err);
+        locks.set(lockPath, undefined);
       }
     }
+    return locks.get(lockPath);
+  };
+  for (const path of packageJsonPaths) {
+    const module = dirOf(path);
+    // The nearest package-lock.json at or above the package (npm workspaces keep one at the root).
+    let lockDir: string | null = module;
+    while (lockDir !== null && !files.has(lockDir ? `${lockDir}/package-lock.json` : 'package-lock.json')) lockDir = lockDir === '' ? null : dirOf(lockDir);
+    const lockPath = lockDir === null ? null : lockDir ? `${lockDir}/package-lock.json` : 'package-lock.json';
+    const lock = lockPath ? lockOf(lockPath) : undefined;
+    const ownLock = lockDir === module;
+    const rel = lockDir === null || lockDir === module ? '' : `${module.slice(lockDir ? lockDir.length + 1 : 0)}/`;
     let manifest: JsonNode;
     const content = tree.read(path);
     try {
@@ -46,7 +56,7 @@ export function extractNpm(tree: FileTree, packageJsonPaths: readonly string[], 
         if (entry.value.type !== 'string') continue;
         directNames.add(entry.key);
         const range = entry.value.value;
-        const locked = lock?.get(`node_modules/${entry.key}`);
+        const locked = lock?.get(`${rel}node_modules/${entry.key}`) ?? lock?.get(`node_modules/${entry.key}`);
         const exact = /^\d+\.\d+\.\d+([-+][\w.-]+)?$/.test(range);
         const declaredAt = { file: path, line: line(entry.keyStart) };
         out.push({
@@ -58,14 +68,14 @@ export function extractNpm(tree: FileTree, packageJsonPaths: readonly string[], 
           kind: locked ? 'lockfile' : 'direct',
           declaredAt,
           versionAt: locked?.at ?? (exact ? declaredAt : null),
-          ...(locked ? { via: lockPath } : {}),
+          ...(locked && lockPath ? { via: lockPath } : {}),
           scope: field,
           module,
           ...(!locked && !exact ? { problem: { kind: 'no-version' } as const } : {}),
         });
       }
     }
-    for (const [key, locked] of lock ?? []) {
+    for (const [key, locked] of ownLock ? (lock ?? []) : []) {
       const name = key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
       if (key === `node_modules/${name}` && directNames.has(name)) continue;
       out.push({

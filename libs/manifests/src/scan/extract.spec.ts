@@ -193,3 +193,27 @@ describe('isManifestCandidate', () => {
     expect(paths.filter(isManifestCandidate)).toEqual(['pom.xml', 'api/pom.xml', 'gradle/libs.versions.toml', 'docker/Dockerfile.node', '.java-version', 'deploy/values.yaml']);
   });
 });
+
+describe('npm workspaces', () => {
+  it('resolve a workspace package from the root lockfile (its own nested copy first); transitive packages are listed once', () => {
+    const r = extractComponents(memoryTree({
+      'package.json': '{ "name": "mono", "workspaces": ["packages/*"], "devDependencies": { "typescript": "^5.4.0" } }',
+      'package-lock.json': JSON.stringify({ lockfileVersion: 3, packages: {
+        '': { name: 'mono' },
+        'packages/web': { name: 'web', version: '1.0.0' },
+        'node_modules/web': { resolved: 'packages/web', link: true },
+        'node_modules/typescript': { version: '5.4.5', dev: true },
+        'node_modules/express': { version: '4.18.3' },
+        'packages/web/node_modules/express': { version: '4.17.1' },
+      } }, null, 2),
+      'packages/web/package.json': '{ "name": "web", "dependencies": { "express": "^4.17.0" } }',
+    }));
+    expect(r.errors).toEqual([]);
+    expect(r.components.map((c) => `${c.module || '.'} ${c.name}@${c.version} ${c.direct ? 'direct' : 'transitive'} ${c.versionAt?.file}:${c.versionAt?.line}`)).toEqual([
+      '. typescript@5.4.5 direct package-lock.json:15',
+      '. express@4.18.3 transitive package-lock.json:19',
+      '. express@4.17.1 transitive package-lock.json:22',
+      'packages/web express@4.17.1 direct package-lock.json:22',
+    ]);
+  });
+});

@@ -1,8 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURE_GROUP, buildMavenRepo } from '../testing/maven-repo.fixture';
 
 const repoRoot = join(__dirname, '..', '..', '..', '..');
 const fixtures = join(repoRoot, 'libs/manifests/src/__fixtures__');
@@ -50,6 +51,23 @@ describe('shipshape inventory scan', () => {
       expect(r.code).toBe(1);
       expect(r.stderr).toBe('package.json:4: expected a string\n');
       expect(r.stdout).toContain('eclipse-temurin');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--resolve adds the full Maven tree resolved by Maven itself', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'inventory-cli-mvn-'));
+    try {
+      const mavenRepo = buildMavenRepo(dir);
+      const project = join(dir, 'project');
+      mkdirSync(project);
+      writeFileSync(join(project, 'pom.xml'), `<project>\n  <modelVersion>4.0.0</modelVersion>\n  <groupId>com.acme</groupId>\n  <artifactId>billing</artifactId>\n  <version>1.0.0</version>\n  <repositories><repository><id>fixture</id><url>${mavenRepo}</url></repository></repositories>\n  <dependencies>\n    <dependency><groupId>${FIXTURE_GROUP}</groupId><artifactId>legacy-lib</artifactId><version>1.0.0</version></dependency>\n  </dependencies>\n</project>\n`);
+      const r = shipshape('inventory', 'scan', project, '--resolve');
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`resolved  ${FIXTURE_GROUP}:rpc-client  1.4.0  com.acme:billing:1.0.0  transitive via ${FIXTURE_GROUP}:legacy-lib:1.0.0; compile`);
+      expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('2 resolved by Maven (1 transitive)');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

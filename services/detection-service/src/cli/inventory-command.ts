@@ -1,11 +1,15 @@
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { directoryTree, extractComponents, type ComponentDeclaration, type ExtractionResult } from '@shipshape/manifests';
+import type { InventoryEntry } from '../inventory/inventory.types';
+import { resolveWithMaven } from '../source/maven-resolver';
 
-export const INVENTORY_USAGE = `Usage: shipshape inventory scan <dir> [--json]
+export const INVENTORY_USAGE = `Usage: shipshape inventory scan <dir> [--json] [--resolve]
   Lists the components a repository declares (Maven, Gradle, npm, Dockerfile base images, JDK,
   JavaAgents) with their versions and where each is declared.
-Exit codes: 0 scanned; 1 some manifests could not be read (the rest is still listed); 2 bad usage.`;
+  --resolve  also resolve the full Maven tree with Maven (mvn dependency:tree; needs mvn on PATH)
+Exit codes: 0 scanned; 1 some manifests could not be read (the rest is still listed), or Maven
+failed; 2 bad usage.`;
 
 export interface CommandIo {
   readonly stdout: (text: string) => void;
@@ -13,7 +17,7 @@ export interface CommandIo {
 }
 
 /** `inventory …` (argv without the leading `inventory`); returns the exit code. */
-export function runInventoryCommand(argv: readonly string[], io: CommandIo): number {
+export async function runInventoryCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === '--help' || sub === '-h') {
     io.stdout(`${INVENTORY_USAGE}\n`);
@@ -24,7 +28,8 @@ export function runInventoryCommand(argv: readonly string[], io: CommandIo): num
     return 2;
   }
   const json = rest.includes('--json');
-  const unknown = rest.filter((a) => a.startsWith('-') && a !== '--json');
+  const resolveMaven = rest.includes('--resolve');
+  const unknown = rest.filter((a) => a.startsWith('-') && a !== '--json' && a !== '--resolve');
   const positional = rest.filter((a) => !a.startsWith('-'));
   if (unknown.length > 0 || positional.length !== 1) {
     io.stderr(`${unknown.length ? `unknown option ${unknown.join(', ')}` : 'expected exactly one directory'}\n${INVENTORY_USAGE}\n`);
@@ -36,10 +41,20 @@ export function runInventoryCommand(argv: readonly string[], io: CommandIo): num
     return 2;
   }
   const result = extractComponents(directoryTree(dir));
-  if (json) io.stdout(`${JSON.stringify({ dir, ...result }, null, 2)}\n`);
-  else io.stdout(formatText(result));
+  let resolved: InventoryEntry[] = [];
+  let mavenFailed = false;
+  if (resolveMaven && existsSync(join(dir, 'pom.xml'))) {
+    try {
+      resolved = await resolveWithMaven(dir, { command: process.env['MAVEN_COMMAND'] ?? 'mvn', timeoutMs: 600_000 });
+    } catch (err) {
+      mavenFailed = true;
+      io.stderr(`${err instanceof Error ? err.message : String(err)}\n`);
+    }
+  }
+  if (json) io.stdout(`${JSON.stringify({ dir, ...result, ...(resolveMaven ? { resolved } : {}) }, null, 2)}\n`);
+  else io.stdout(formatText(result) + formatResolved(resolved));
   for (const e of result.errors) io.stderr(`${e.file}:${e.line}: ${e.message}\n`);
-  return result.errors.length > 0 ? 1 : 0;
+  return result.errors.length > 0 || mavenFailed ? 1 : 0;
 }
 
 const loc = (l: { file: string; line: number } | null) => (l ? `${l.file}:${l.line}` : '');
@@ -87,4 +102,11 @@ export function formatText(result: ExtractionResult): string {
     `${result.components.length} declarations (${direct} direct, ${result.components.length - direct} transitive) in ${result.manifests.length} manifests; ${result.errors.length} unreadable`,
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** Maven's resolved tree, one line per dependency and module (`--resolve`). */
+export function formatResolved(resolved: readonly InventoryEntry[]): string {
+  if (resolved.length === 0) return '';
+  const lines = resolved.map((e) => `resolved  ${e.name}  ${e.version ?? '?'}  ${e.module}  ${e.direct ? 'direct' : `transitive via ${e.via}`}; ${e.scope}`);
+  return `${lines.join('\n')}\n${resolved.length} resolved by Maven (${resolved.filter((e) => !e.direct).length} transitive)\n`;
 }

@@ -17,7 +17,7 @@ export interface RescanSummary {
 
 /**
  * Rescans the whole catalog the inventory knows (every application's repository at its ref, every
- * live production instance) on a timer (DETECTION_RESCAN_INTERVAL_MS, 0 = off) and on demand. One
+ * live instance from RuntimeInstanceEvents or DETECTION_INSTANCES) on a timer (DETECTION_RESCAN_INTERVAL_MS, 0 = off) and on demand. One
  * replica at a time: a session advisory lock guards the run.
  */
 @Injectable()
@@ -67,7 +67,12 @@ export class RescanService implements OnApplicationBootstrap, OnModuleDestroy {
             failures.push({ target: a.application, code: err.code, message: err.message });
           }
         }
-        const instances = (await runner.query(`SELECT application, instance, address, commit FROM runtime_instance WHERE state <> 'STOPPED' ORDER BY application, instance`)) as { application: string; instance: string; address: string; commit: string | null }[];
+        const known = (await runner.query(`SELECT application, instance, address, commit FROM runtime_instance WHERE state <> 'STOPPED' ORDER BY application, instance`)) as { application: string; instance: string; address: string; commit: string | null }[];
+        // plus the configured URL list of applications Shipshape does not deploy
+        const configured = Object.entries(this.config.DETECTION_INSTANCES).flatMap(([application, list]) =>
+          list.filter((c) => !known.some((k) => k.application === application && k.instance === c.instance)).map((c) => ({ application, ...c, commit: null })),
+        );
+        const instances = [...known, ...configured];
         for (const i of instances) {
           const r = await this.runtime.scan(i);
           if (!r.ok) failures.push({ target: `${i.application}/${i.instance}`, code: r.code, message: r.message });
