@@ -3,19 +3,14 @@ import { ShipshapeError } from '@shipshape/contracts';
 /** A manifest that cannot be read (broken pom.xml, package.json, TOML…); names the file and the 1-based line. */
 export class ManifestInputError extends ShipshapeError {
   constructor(
-    message: string,
+    /** What is wrong, without the file and line. */
+    readonly reason: string,
     readonly file: string,
     readonly line: number,
   ) {
-    super('MANIFESTS.INVALID_INPUT', `${file}:${line}: ${message}`, { details: { file, line } });
+    super('MANIFESTS.INVALID_INPUT', `${file}:${line}: ${reason}`, { details: { file, line } });
   }
 }
-
-/**
- * The token files in `shared/` are byte-identical copies of change-service's
- * `recipes/shared/{xml,json}-tokens.ts`, which import `RecipeInputError` from `../errors`.
- */
-export { ManifestInputError as RecipeInputError };
 
 /** 1-based line of a character offset. */
 export function lineAt(content: string, offset: number): number {

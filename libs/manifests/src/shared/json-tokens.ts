@@ -1,4 +1,4 @@
-import { RecipeInputError, lineAt } from '../errors';
+import { ManifestInputError, lineAt } from '../errors';
 
 /** A JSON value with the exact character range it occupies (strings include their quotes). */
 export type JsonNode =
@@ -17,7 +17,7 @@ export interface JsonEntry {
 export function parseJson(content: string, file: string): JsonNode {
   let i = 0;
   const fail = (message: string): never => {
-    throw new RecipeInputError(message, file, lineAt(content, i));
+    throw new ManifestInputError(message, file, lineAt(content, i));
   };
   const ws = () => {
     while (i < content.length && ' \t\r\n\uFEFF'.includes(content[i]!)) i++;

@@ -1,4 +1,4 @@
-import { RecipeInputError, lineAt } from '../errors';
+import { ManifestInputError, lineAt } from '../errors';
 
 /**
  * A positional XML tree: every element knows where its tags start and end in the original text, so
@@ -27,7 +27,7 @@ const NAME = /^[A-Za-z_:][-A-Za-z0-9_.:]*/;
 
 export function parseXml(content: string, file: string): XmlDocument {
   const fail = (message: string, at: number): never => {
-    throw new RecipeInputError(message, file, lineAt(content, at));
+    throw new ManifestInputError(message, file, lineAt(content, at));
   };
   const top: XmlElement = { name: '#document', start: 0, openEnd: 0, closeStart: content.length, end: content.length, children: [], parent: null };
   let current = top;

@@ -1,7 +1,7 @@
 import type { EditResult, RecipeContext, ReportEntry } from '../recipe';
 import { RecipeInputError } from '../errors';
 import { applyEdits, type TextEdit } from '../shared/text-edits';
-import { compareVersions } from '../shared/versions';
+import { compareVersions } from '@shipshape/manifests';
 import type { DockerOptions } from './schema';
 
 export function isDockerfile(path: string): boolean {

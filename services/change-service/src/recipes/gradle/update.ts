@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import type { EditResult, RecipeContext, ReportEntry, SourceFile } from '../recipe';
 import { lineAt } from '../errors';
 import { applyEdits, type TextEdit } from '../shared/text-edits';
-import { compareVersions, isMavenRange } from '../shared/versions';
+import { compareVersions, isMavenRange } from '@shipshape/manifests';
 import type { GradleOptions } from './schema';
 import { parseProperties } from '../properties/update';
 

@@ -2,7 +2,7 @@ import type { EditResult, RecipeContext, ReportEntry } from '../recipe';
 import { lineAt } from '../errors';
 import { isDockerfile } from '../docker/update';
 import { applyEdits, type TextEdit } from '../shared/text-edits';
-import { compareVersions } from '../shared/versions';
+import { compareVersions } from '@shipshape/manifests';
 import type { JavaagentOptions } from './schema';
 
 /** Where agent versions live: Dockerfiles, JVM option files, deployment values/manifests, env and properties files. */

@@ -2,7 +2,8 @@ import type { EditResult, RecipeContext, ReportEntry } from '../recipe';
 import { lineAt } from '../errors';
 import { isDockerfile } from '../docker/update';
 import { applyEdits, type TextEdit } from '../shared/text-edits';
-import { child, children, parseXml, textOf, type XmlElement } from '../shared/xml-tokens';
+import { child, children, textOf, type XmlElement } from '@shipshape/manifests';
+import { parseXml } from '../shared/parse';
 import type { JdkOptions } from './schema';
 
 export function isJdkFile(path: string): boolean {

@@ -2,8 +2,8 @@ import { posix } from 'node:path';
 import type { EditResult, RecipeContext, ReportEntry, SourceFile } from '../recipe';
 import { lineAt } from '../errors';
 import { applyEdits, type TextEdit } from '../shared/text-edits';
-import { compareVersions, isMavenRange } from '../shared/versions';
-import { child, children, parseXml, textOf, type XmlElement, type XmlText } from '../shared/xml-tokens';
+import { child, children, compareVersions, isMavenRange, textOf, type XmlElement, type XmlText } from '@shipshape/manifests';
+import { parseXml } from '../shared/parse';
 import type { MavenOptions } from './schema';
 
 /** One pom.xml as the scan sees it. */

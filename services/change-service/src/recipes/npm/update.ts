@@ -4,9 +4,9 @@ import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import type { AfterWriteContext, EditResult, RecipeContext, ReportEntry } from '../recipe';
 import { lineAt } from '../errors';
-import { member, parseJson, type JsonNode } from '../shared/json-tokens';
+import { compareVersions, member, type JsonNode } from '@shipshape/manifests';
+import { parseJson } from '../shared/parse';
 import { applyEdits, type TextEdit } from '../shared/text-edits';
-import { compareVersions } from '../shared/versions';
 import type { NpmOptions } from './schema';
 
 const SECTIONS = ['dependencies', 'devDependencies', 'optionalDependencies', 'overrides'] as const;
