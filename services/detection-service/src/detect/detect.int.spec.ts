@@ -54,7 +54,7 @@ async function instanceStarted(instance: string, address: string) {
   const e: RuntimeInstanceEvent = { eventId: `evt-${instance}-${Date.now()}`, occurredAt: Date.now(), application: 'orders', instance, address, version: '2.7.0', commit: null, state: 'STARTED', previousVersion: null, environment: 'production', runtime: 'local', components: {} };
   await send(instancesTopic, `orders/${instance}`, EVENT_TYPES.runtimeInstanceEvent, e.eventId, codec.encode('RuntimeInstanceEvent', e));
 }
-const resultsOf = (stepId: string, n = 1) => waitFor(() => { const r = results.filter((x) => x.stepId === stepId); return r.length >= n ? r : undefined; }, { timeoutMs: 60_000, description: `StepResult of ${stepId}` });
+const resultsOf = (stepId: string, n = 1) => waitFor(() => { const r = results.filter((x) => x.stepId === stepId && x.outcome !== 'PROGRESS'); return r.length >= n ? r : undefined; }, { timeoutMs: 60_000, description: `StepResult of ${stepId}` });
 
 beforeAll(async () => {
   const infra = await getTestInfra();
@@ -102,7 +102,8 @@ describe('detect stage over Kafka', () => {
     const cmd = command(`${runId}:detect:1`);
     await sendCommand(cmd);
     const [result] = await resultsOf(cmd.stepId);
-    expect(result).toMatchObject({ outcome: 'SUCCEEDED', service: 'detection-service', stage: 'detect', errorClass: null, details: { commit: repo.head(), instances: '2', targetVersion: '2.0.0' } });
+    expect(result).toMatchObject({ outcome: 'SUCCEEDED', service: 'detection-service', stage: 'detect', errorClass: null, details: { commit: repo.head(), instances: '2', targetVersion: '2.0.0', mavenMode: 'static' } });
+    expect(results.filter((r) => r.stepId === cmd.stepId && r.outcome === 'PROGRESS').map((r) => r.progress?.phase)).toEqual(['scanning source', 'reading instances']);
 
     // the same step issued again under a new message id (the inbox already dedupes the same id): no second run
     await sendCommand({ ...cmd, eventId: 'evt-again' }, `${cmd.stepId}#again`);

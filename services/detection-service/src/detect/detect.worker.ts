@@ -80,10 +80,18 @@ export class DetectWorker implements OnApplicationBootstrap, OnModuleDestroy {
     const params = cmd.parameters.detect ?? { checkSource: true, checkRuntime: true, gitRef: null, expectedCommit: null };
     const target = { ecosystem: cmd.componentChange.ecosystem, coordinates: cmd.componentChange.coordinates, toVersion: cmd.componentChange.toVersion };
     const app = cmd.application.name;
+    const progress = (phase: string, percent: number) =>
+      this.dataSource.transaction((tx) =>
+        this.outbox.add(tx, {
+          topic: TOPICS.stepResults, key: cmd.runId, eventType: EVENT_TYPES.stepResult,
+          value: { ...stepResultOf(cmd, startedAt, { outcome: 'PROGRESS', message: phase, details: { phase } }), progress: { phase, percent, completed: null, total: null } },
+        }),
+      );
     let source: VerificationInput['source'] = null;
     let mavenMode = 'not checked';
     if (params.checkSource) {
       const ref = params.gitRef ?? cmd.application.defaultBranch ?? 'HEAD';
+      await progress('scanning source', 0);
       try {
         const scan = await this.sources.scan(app, cmd.application.repositoryUrl, ref);
         source = { commit: scan.commit, entries: scan.entries };
@@ -100,6 +108,7 @@ export class DetectWorker implements OnApplicationBootstrap, OnModuleDestroy {
     }
     let instances: VerificationInput['instances'] = null;
     if (params.checkRuntime) {
+      await progress('reading instances', 50);
       const known = (await this.dataSource.query(
         `SELECT instance, address, commit FROM runtime_instance WHERE application = $1 AND state <> 'STOPPED' AND environment = 'production' ORDER BY instance`,
         [app],
