@@ -50,8 +50,8 @@ function command(stepId: string): StepCommand {
 const send = (topic: string, key: string, eventType: string, messageId: string, value: Buffer) =>
   producer.send({ topic, messages: [{ key, value, headers: { [HEADERS.messageId]: messageId, [HEADERS.eventType]: eventType } }] });
 const sendCommand = (cmd: StepCommand, messageId = cmd.stepId) => send(commandTopic, cmd.runId, EVENT_TYPES.stepCommand, messageId, codec.encode('StepCommand', cmd));
-async function instanceStarted(instance: string, address: string) {
-  const e: RuntimeInstanceEvent = { eventId: `evt-${instance}-${Date.now()}`, occurredAt: Date.now(), application: 'orders', instance, address, version: '2.7.0', commit: null, state: 'STARTED', previousVersion: null, environment: 'production', runtime: 'local', components: {} };
+async function instanceStarted(instance: string, address: string, components: Record<string, string> = {}) {
+  const e: RuntimeInstanceEvent = { eventId: `evt-${instance}-${Date.now()}`, occurredAt: Date.now(), application: 'orders', instance, address, version: '2.7.0', commit: null, state: 'STARTED', previousVersion: null, environment: 'production', runtime: 'local', components };
   await send(instancesTopic, `orders/${instance}`, EVENT_TYPES.runtimeInstanceEvent, e.eventId, codec.encode('RuntimeInstanceEvent', e));
 }
 const resultsOf = (stepId: string, n = 1) => waitFor(() => { const r = results.filter((x) => x.stepId === stepId && x.outcome !== 'PROGRESS'); return r.length >= n ? r : undefined; }, { timeoutMs: 60_000, description: `StepResult of ${stepId}` });
@@ -138,5 +138,22 @@ describe('detect stage over Kafka', () => {
     const [result] = await resultsOf(cmd.stepId);
     expect(result).toMatchObject({ outcome: 'FAILED', errorClass: 'DETECTION_MISMATCH' });
     expect(Object.values(result!.details).some((v) => v.startsWith('instance orders-1 could not be read'))).toBe(true);
+  });
+
+  it('SIDECAR: the agent version release-service started an instance with is checked against the target', async () => {
+    instances.push(await startInstance({ components: {} }));
+    await instanceStarted('orders-3', instances.at(-1)!.address, { agent: '1.31.0' });
+    const ds = app.app.get(DataSource);
+    await waitFor(async () => (((await ds.query(`SELECT 1 FROM runtime_instance WHERE instance = 'orders-3'`)) as unknown[]).length ? true : undefined), { timeoutMs: 30_000, description: 'orders-3 known' });
+    const base = command(`${runId}:detect:4`);
+    const cmd: StepCommand = {
+      ...base,
+      componentChange: { kind: 'SIDECAR', ecosystem: 'java-agent', coordinates: 'opentelemetry-javaagent', fromRange: '<1.32.0', toVersion: '1.32.0' },
+      parameters: { ...base.parameters, detect: { checkSource: false, checkRuntime: true, gitRef: null, expectedCommit: null } },
+    };
+    await sendCommand(cmd);
+    const [result] = await resultsOf(cmd.stepId);
+    expect(result).toMatchObject({ outcome: 'FAILED', errorClass: 'DETECTION_MISMATCH' });
+    expect(Object.values(result!.details)).toContain('instance orders-3 still loads opentelemetry-javaagent 1.31.0 (instance-event: RuntimeInstanceEvent of orders-3)');
   });
 });

@@ -5,6 +5,8 @@ import { LOGGER, SERVICE_CONFIG } from '@shipshape/service-kit';
 import type { Logger } from '@shipshape/telemetry';
 import { DataSource } from 'typeorm';
 import type { DetectionConfig } from '../config/detection.config';
+import type { InventoryEntry } from '../inventory/inventory.types';
+import { ecosystemOfReported } from '../runtime/endpoint-reader';
 import { RuntimeScanService } from '../runtime/runtime-scan.service';
 import { SourceScanService } from '../source/source-scan.service';
 import { stepResultOf, type DetectStepRow } from './detect-step';
@@ -14,7 +16,14 @@ interface InstanceRow {
   instance: string;
   address: string;
   commit: string | null;
+  /** Versions the RuntimeInstanceEvent reported (release-service: the sidecar agent). */
+  components: Record<string, string>;
 }
+
+const reportedEntry = (name: string, version: string, instance: string): InventoryEntry => ({
+  ecosystem: ecosystemOfReported(name), name, version, constraint: null, direct: true, kind: 'instance-event', declaredFile: `RuntimeInstanceEvent of ${instance}`,
+  declaredLine: null, versionFile: null, versionLine: null, via: null, scope: null, module: '', problem: null,
+});
 
 /**
  * Picks pending detect steps (`FOR UPDATE SKIP LOCKED`: one worker per step, a crash leaves it
@@ -110,13 +119,18 @@ export class DetectWorker implements OnApplicationBootstrap, OnModuleDestroy {
     if (params.checkRuntime) {
       await progress('reading instances', 50);
       const known = (await this.dataSource.query(
-        `SELECT instance, address, commit FROM runtime_instance WHERE application = $1 AND state <> 'STOPPED' AND environment = 'production' ORDER BY instance`,
+        `SELECT instance, address, commit, components FROM runtime_instance WHERE application = $1 AND state <> 'STOPPED' AND environment = 'production' ORDER BY instance`,
         [app],
       )) as InstanceRow[];
       const configured = this.config.DETECTION_INSTANCES[app] ?? [];
       const targets = [...known, ...configured.filter((c) => !known.some((k) => k.instance === c.instance)).map((c) => ({ ...c, commit: null }))];
       const readings: NonNullable<VerificationInput['instances']>[number][] = [];
-      for (const i of targets) readings.push({ ...(await this.runtime.scan({ application: app, instance: i.instance, address: i.address, commit: i.commit })), commit: i.commit });
+      for (const i of targets) {
+        const reading = await this.runtime.scan({ application: app, instance: i.instance, address: i.address, commit: i.commit });
+        // what release-service says it started the instance with (e.g. the sidecar agent version) counts as evidence too
+        const reported = 'components' in i ? Object.entries(i.components).map(([name, version]) => reportedEntry(name, version, i.instance)) : [];
+        readings.push({ ...(reading.ok ? { ...reading, entries: [...reading.entries, ...reported] } : reading), commit: i.commit });
+      }
       instances = readings;
     }
     const evidence = verify({ target, source, instances, expectedCommit: params.expectedCommit });

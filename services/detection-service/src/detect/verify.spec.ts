@@ -32,5 +32,12 @@ describe('verify (one case per evidence kind)', () => {
     expect(describeEvidence(ev!, 'com.acme:rpc-client')).toBe('instance i-3 still loads com.acme:rpc-client 1.4.0 (pom-properties: app.jar!/BOOT-INF/lib/rpc-client-1.4.0.jar)');
   });
   it('runtime-commit', () => expect(run({ expectedCommit: 'c2' }).map((x) => x.kind)).toEqual(['runtime-commit']));
+  it('a sidecar agent reported generically by the instance event counts for the agent target', () => {
+    const agent = { ecosystem: 'java-agent', coordinates: 'opentelemetry-javaagent', toVersion: '1.32.0' };
+    const reported = (v: string) => e(v, { ecosystem: 'java-agent', name: 'agent', kind: 'instance-event', declaredFile: 'instance event evt-1' });
+    expect(verify({ target: agent, source: null, instances: [ok('i-1', [reported('1.32.0')]), ok('i-2', [reported('1.31.0')])], expectedCommit: null })).toEqual([
+      { kind: 'runtime-version', instance: 'i-2', version: '1.31.0', where: 'instance event evt-1', how: 'instance-event' },
+    ]);
+  });
   it('skips what the step does not ask for', () => expect(run({ source: null, instances: null })).toEqual([]));
 });

@@ -22,7 +22,9 @@ export interface VerificationInput {
 }
 
 const at = (file: string | null, line: number | null) => (file === null ? '?' : line === null ? file : `${file}:${line}`);
-const matches = (e: InventoryEntry, t: VerificationInput['target']) => e.ecosystem === t.ecosystem && e.name === t.coordinates;
+/** Same component; an instance reporting its JavaAgent generically (`agent`, as release-service does) matches any agent target. */
+const matches = (e: InventoryEntry, t: VerificationInput['target']) =>
+  e.ecosystem === t.ecosystem && (e.name === t.coordinates || (t.ecosystem === 'java-agent' && e.name === 'agent' && e.kind === 'instance-event'));
 const same = (v: string, target: string) => compareVersions(v, target) === 0;
 
 /** What the default branch declares/resolves and what every production instance has loaded, against the target version. */

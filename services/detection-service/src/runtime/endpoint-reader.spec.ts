@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getClosedPort } from '@shipshape/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readEndpoint } from './endpoint-reader';
+import { ecosystemOfReported, readEndpoint } from './endpoint-reader';
 
 let server: Server;
 let address: string;
@@ -42,5 +42,11 @@ describe('readEndpoint', () => {
     await expect(readEndpoint(address, '/garbage', 2000)).rejects.toMatchObject({ code: 'DETECTION.INSTANCE_UNREADABLE' });
     const closed = await getClosedPort();
     await expect(readEndpoint(`127.0.0.1:${closed}`, '/list', 2000)).rejects.toMatchObject({ code: 'DETECTION.INSTANCE_UNREADABLE' });
+  });
+});
+
+describe('ecosystemOfReported', () => {
+  it('maps names reported without an ecosystem', () => {
+    expect(['agent', 'skywalking-agent', 'opentelemetry-javaagent', 'java', 'com.acme:rpc-client', 'express'].map(ecosystemOfReported)).toEqual(['java-agent', 'java-agent', 'java-agent', 'jdk', 'maven', 'npm']);
   });
 });

@@ -8,6 +8,17 @@ export class InstanceUnreadableError extends ShipshapeError {
   }
 }
 
+/**
+ * Ecosystem of a component an instance or a RuntimeInstanceEvent reports by name only: `agent`
+ * (release-service's sidecar agent version) and `*-agent`/`*javaagent` are JavaAgents, `java` the JDK,
+ * `g:a` Maven coordinates, anything else an npm package.
+ */
+export function ecosystemOfReported(name: string): string {
+  if (name === 'agent' || /(-agent|javaagent)$/.test(name)) return 'java-agent';
+  if (name === 'java') return 'jdk';
+  return name.includes(':') ? 'maven' : 'npm';
+}
+
 /** What an instance reports: components it has loaded and, optionally, where its artifact lives. */
 export interface EndpointReport {
   readonly components: InventoryEntry[];
@@ -45,15 +56,14 @@ export async function readEndpoint(address: string, path: string, timeoutMs: num
     ecosystem, name, version, constraint: null, direct: true, kind: 'endpoint', declaredFile: where, declaredLine: null,
     versionFile: null, versionLine: null, via: null, scope: null, module: '', problem: version === null ? { kind: 'no-version' } : null,
   });
-  const guess = (name: string) => (name.includes(':') ? 'maven' : 'npm');
   const components: InventoryEntry[] = [];
   if (Array.isArray(body.components)) {
     for (const c of body.components as { ecosystem?: unknown; name?: unknown; version?: unknown }[]) {
       if (typeof c?.name !== 'string') throw new InstanceUnreadableError(host, `GET ${path}: a component has no name`);
-      components.push(make(typeof c.ecosystem === 'string' ? c.ecosystem : guess(c.name), c.name, typeof c.version === 'string' ? c.version : null));
+      components.push(make(typeof c.ecosystem === 'string' ? c.ecosystem : ecosystemOfReported(c.name), c.name, typeof c.version === 'string' ? c.version : null));
     }
   } else if (body.components && typeof body.components === 'object') {
-    for (const [name, version] of Object.entries(body.components as Record<string, unknown>)) components.push(make(guess(name), name, typeof version === 'string' ? version : null));
+    for (const [name, version] of Object.entries(body.components as Record<string, unknown>)) components.push(make(ecosystemOfReported(name), name, typeof version === 'string' ? version : null));
   } else throw new InstanceUnreadableError(host, `GET ${path}: no "components" in the answer`);
   return {
     components,

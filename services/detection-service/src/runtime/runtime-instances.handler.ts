@@ -6,6 +6,7 @@ import { LOGGER } from '@shipshape/service-kit';
 import type { Logger } from '@shipshape/telemetry';
 import { InventoryStore } from '../inventory/inventory.store';
 import type { InventoryEntry } from '../inventory/inventory.types';
+import { ecosystemOfReported } from './endpoint-reader';
 
 /**
  * Keeps the view of what runs where from release-service's RuntimeInstanceEvents: upserts the
@@ -33,7 +34,7 @@ export class RuntimeInstancesHandler {
     if (e.state === 'STOPPED') await this.store.replace(ctx.tx, scope, []);
     else if (Object.keys(e.components).length > 0) {
       const entries: InventoryEntry[] = Object.entries(e.components).map(([name, version]) => ({
-        ecosystem: name.includes(':') ? 'maven' : 'npm', name, version, constraint: null, direct: true, kind: 'endpoint', declaredFile: `instance event ${e.eventId}`,
+        ecosystem: ecosystemOfReported(name), name, version, constraint: null, direct: true, kind: 'instance-event', declaredFile: `RuntimeInstanceEvent ${e.eventId}`,
         declaredLine: null, versionFile: null, versionLine: null, via: null, scope: null, module: '', problem: null,
       }));
       await this.store.replace(ctx.tx, scope, entries);
