@@ -62,7 +62,7 @@ export function isManifestCandidate(path: string): boolean {
 export function extractComponents(tree: FileTree): ExtractionResult {
   const errors: ManifestError[] = [];
   const onError = (file: string, err: unknown) => {
-    if (err instanceof ManifestInputError) errors.push({ file: err.file, line: err.line, message: err.message.replace(`${err.file}:${err.line}: `, '') });
+    if (err instanceof ManifestInputError) errors.push({ file: err.file, line: err.line, message: err.reason });
     else if (isShipshapeError(err) && typeof err.details['line'] === 'number') errors.push({ file, line: err.details['line'], message: err.message });
     else errors.push({ file, line: 1, message: err instanceof Error ? err.message : String(err) });
   };
