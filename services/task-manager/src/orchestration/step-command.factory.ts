@@ -21,15 +21,46 @@ export interface StepCommandInputs {
   readonly dryRun: boolean;
 }
 
+/**
+ * The `parameters.extra` keys each service reads, mapped from the catalog in this one place:
+ * test-env-service `testEnv.healthPath`, release-service `release.healthPath` and `release.instances`,
+ * then the task's own `parameters` (e.g. `release.bakeMs`, `testEnv.env.NAME`) which override them.
+ */
+export function extraFor(service: string, application: ApplicationRecord, task: Pick<TaskSpec, 'pluginVersions' | 'parameters'>): Record<string, string> {
+  const extra: Record<string, string> = Object.fromEntries(Object.entries(task.pluginVersions).map(([k, v]) => [`pluginVersion.${k}`, v]));
+  const prefix = SERVICE_EXTRA_PREFIX[service];
+  if (prefix === 'testEnv.') {
+    if (application.healthPath) extra['testEnv.healthPath'] = application.healthPath;
+  }
+  if (prefix === 'release.') {
+    if (application.healthPath) extra['release.healthPath'] = application.healthPath;
+    if (application.productionInstances != null && application.productionInstances > 0) extra['release.instances'] = String(application.productionInstances);
+  }
+  // `?? {}`: tasks stored before `parameters` existed.
+  for (const [key, value] of Object.entries(task.parameters ?? {})) {
+    // Service-scoped keys go only to their service (test-env-service refuses testEnv.* keys it does not know).
+    const scoped = Object.values(SERVICE_EXTRA_PREFIX).find((p) => key.startsWith(p));
+    if (scoped === undefined || scoped === prefix) extra[key] = value;
+  }
+  return extra;
+}
+
+/** Prefix of the parameters.extra keys a service reads. */
+const SERVICE_EXTRA_PREFIX: Readonly<Record<string, string>> = {
+  'change-service': 'change.',
+  'test-env-service': 'testEnv.',
+  'release-service': 'release.',
+  'detection-service': 'detect.',
+};
+
 function parameters(i: StepCommandInputs): StepParameters {
-  const branchName = branchNameFor(i.taskId, i.task);
   const held = (kind: string) => i.resources.find((r) => r.kind === kind)?.id ?? null;
-  const extra: Record<string, string> = Object.fromEntries(Object.entries(i.task.pluginVersions).map(([k, v]) => [`pluginVersion.${k}`, v]));
-  if (i.application.healthPath) extra.healthPath = i.application.healthPath;
-  if (i.application.productionInstances != null) extra.productionInstances = String(i.application.productionInstances);
+  // The branch change-service pushed (its `branch` resource) is what gets tested; before that, the task's branch name.
+  const branchName = i.resources.find((r) => r.kind === 'branch')?.attributes['branch'] ?? branchNameFor(i.taskId, i.task);
+  const service = STAGE_SERVICE[i.stage];
+  const extra = extraFor(service, i.application, i.task);
   const none = { change: null, testEnv: null, release: null, detect: null, extra };
   const title = `Upgrade ${i.task.component.coordinates} to ${i.task.toVersion}`;
-  const service = STAGE_SERVICE[i.stage];
   switch (service) {
     case 'change-service':
       return {

@@ -38,6 +38,8 @@ export const taskSchema = z
       .refine((s) => s.teams.length + s.services.length + s.applications.length > 0, 'must name at least one team, service or application'),
     rules: z.array(z.strictObject({ recipe: text, options: z.record(z.string(), z.unknown()).default({}) })).default([]),
     pluginVersions: z.record(z.string(), text).default({}),
+    /** Extra step parameters for every step of the task (StepCommand.parameters.extra), e.g. `release.bakeMs`. */
+    parameters: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9._-]*$/, 'keys must be dotted names'), z.string({ error: 'must be a string' })).default({}),
     pipeline: z
       .strictObject({ stages: z.array(stageSchema).min(1, 'must list at least one stage') })
       .refine((p) => new Set(p.stages.map((s) => s.name)).size === p.stages.length, 'must not list a stage twice')

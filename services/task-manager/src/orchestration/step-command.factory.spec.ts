@@ -1,0 +1,62 @@
+import type { Resource, StageName } from '@shipshape/contracts';
+import { describe, expect, it } from 'vitest';
+import type { ApplicationRecord } from '../catalog/application.schema';
+import { taskSchema } from '../tasks/task.schema';
+import { branchNameFor, buildStepCommand } from './step-command.factory';
+
+const APP: ApplicationRecord = {
+  id: 'a1',
+  name: 'payments-ledger',
+  team: 'payments',
+  service: 'payments-ledger',
+  repositoryUrl: 'file:///tmp/payments-ledger.git',
+  defaultBranch: 'main',
+  buildTool: 'maven',
+  commands: { build: 'mvn -q package', test: 'mvn -q test', run: 'java -jar target/app.jar' },
+  healthPath: '/healthz',
+  productionInstances: 3,
+  labels: {},
+  createdAt: '2026-01-01T00:00:00Z',
+  updatedAt: '2026-01-01T00:00:00Z',
+};
+
+const TASK = taskSchema.parse({
+  kind: 'component',
+  component: { ecosystem: 'maven', coordinates: 'com.acme:rpc-client' },
+  fromRange: '[1,2)',
+  toVersion: '2.0.0',
+  selection: { applications: ['payments-ledger'] },
+  parameters: { 'release.bakeMs': '2000', 'testEnv.env.GREETING': 'hi', 'commitAuthorName': 'Bot' },
+});
+
+function command(stage: StageName, resources: Resource[] = [], application: ApplicationRecord = APP) {
+  return buildStepCommand({ stepId: `r:${stage}:1`, runId: 'r', taskId: 't0123456789', stage, attempt: 1, resources, rebase: false, application, task: TASK, dryRun: false });
+}
+
+describe('buildStepCommand maps the catalog into each service\'s parameters', () => {
+  it('gives test-env-service the health path under testEnv.* and only the testEnv.* task parameters', () => {
+    const extra = command('test-deploy').parameters.extra;
+    expect(extra['testEnv.healthPath']).toBe('/healthz');
+    expect(extra['testEnv.env.GREETING']).toBe('hi');
+    expect(Object.keys(extra).filter((k) => k.startsWith('release.'))).toEqual([]);
+    expect(extra['commitAuthorName']).toBe('Bot');
+  });
+
+  it('gives release-service the health path, the production instances and the release.* task parameters', () => {
+    const cmd = command('release');
+    expect(cmd.parameters.extra).toMatchObject({ 'release.healthPath': '/healthz', 'release.instances': '3', 'release.bakeMs': '2000' });
+    expect(Object.keys(cmd.parameters.extra).filter((k) => k.startsWith('testEnv.'))).toEqual([]);
+    expect(cmd.application.commands).toEqual({ build: 'mvn -q package', test: 'mvn -q test', start: 'java -jar target/app.jar' });
+  });
+
+  it('leaves the instance count to release-service when the catalog has none', () => {
+    expect(command('release', [], { ...APP, productionInstances: null }).parameters.extra['release.instances']).toBeUndefined();
+  });
+
+  it('tests the branch change-service pushed (its branch resource), else the task branch', () => {
+    const branch: Resource = { kind: 'branch', id: 'payments-ledger:shipshape/x', attributes: { branch: 'shipshape/x', commit: 'abc' } };
+    expect(command('test-deploy', [branch]).parameters.testEnv?.gitRef).toBe('shipshape/x');
+    expect(command('test-deploy').parameters.testEnv?.gitRef).toBe(branchNameFor('t0123456789', TASK));
+    expect(command('change').parameters.change?.branchName).toBe(branchNameFor('t0123456789', TASK));
+  });
+});
