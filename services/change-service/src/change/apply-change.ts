@@ -17,12 +17,27 @@ export interface ChangeInput {
   readonly message?: string;
   /** Why the change is made (e.g. the task's component change); default names the task. */
   readonly why?: string;
+  /**
+   * The component the change is about (report subject, e.g. `com.acme:rpc-client`). When the recipes
+   * skipped every declaration of it (a typed skip reason) and set none, nothing is committed: the
+   * outcome is `skipped` (the other rules' edits alone would leave the code out of step with it).
+   */
+  readonly component?: string;
 }
 
 export type ChangeOutcome =
   | { readonly kind: 'pushed'; readonly branch: string; readonly commit: string; readonly baseCommit: string; readonly reused: boolean; readonly report: readonly ReportEntry[]; readonly diff: string }
   | { readonly kind: 'not-applicable'; readonly report: readonly ReportEntry[] }
-  | { readonly kind: 'already-at-target'; readonly report: readonly ReportEntry[] };
+  | { readonly kind: 'already-at-target'; readonly report: readonly ReportEntry[] }
+  | { readonly kind: 'skipped'; readonly report: readonly ReportEntry[]; readonly skipped: readonly ReportEntry[] };
+
+/** The declarations of `component` the recipes skipped, when they skipped some and set or found none at target. */
+export function skippedComponent(report: readonly ReportEntry[], component: string | undefined): ReportEntry[] {
+  if (!component) return [];
+  const about = report.filter((e) => e.subject === component);
+  const skipped = about.filter((e) => e.outcome === 'skipped');
+  return about.some((e) => e.outcome === 'updated' || e.outcome === 'already-at-target') ? [] : skipped;
+}
 
 export function commitMessage(input: Pick<ChangeInput, 'taskId' | 'message' | 'why'>, report: readonly ReportEntry[]): string {
   const updated = report.filter((e) => e.outcome === 'updated');
@@ -53,6 +68,8 @@ export async function applyChange(
   try {
     const result = await runRecipes(wt.dir, input.rules, { registry: opts.registry });
     if (!result.applicable) return { kind: 'not-applicable', report: result.report };
+    const skipped = skippedComponent(result.report, input.component);
+    if (skipped.length > 0) return { kind: 'skipped', report: result.report, skipped };
     const commit = await workspaces.commitAll(wt, input.author, commitMessage(input, result.report), input.stepId);
     if (!commit) return { kind: 'already-at-target', report: result.report };
     await workspaces.push(input.remoteUrl, wt, existing?.commit);

@@ -90,6 +90,7 @@ async function runChange(cmd: StepCommand, deps: ChangeStepExecutorDeps): Promis
       branch: params?.branchName || branchName(cmd.taskId, cmd.application.name),
       message: params?.commitMessage ?? undefined,
       why: whyOf(cmd),
+      component: cmd.componentChange.kind === 'COMPONENT' ? cmd.componentChange.coordinates : undefined,
     },
     { registry: deps.registry },
   );
@@ -112,6 +113,18 @@ async function runChange(cmd: StepCommand, deps: ChangeStepExecutorDeps): Promis
       return { outcome: 'FAILED', errorClass: 'NOT_APPLICABLE', message: 'the application does not use the component', details: { report } };
     case 'already-at-target':
       return { outcome: 'FAILED', errorClass: 'NOT_APPLICABLE', message: `already at target (${summarize(out)})`, details: { report } };
+    case 'skipped': {
+      // The declaration needs a person (a version range, a property defined elsewhere…): a typed skip reason,
+      // root cause non-standard dependency usage. Nothing was committed or pushed.
+      const first = out.skipped[0]!;
+      const where = first.line ? `${first.file}:${first.line}` : first.file;
+      return {
+        outcome: 'FAILED',
+        errorClass: 'DEPENDENCY_RESOLUTION',
+        message: `skipped ${first.subject} at ${where}: ${first.reason ?? 'skipped'}${first.detail ? ` (${first.detail})` : ''}; nothing pushed`,
+        details: { skipReason: first.reason ?? 'unknown', file: first.file, line: String(first.line ?? ''), report },
+      };
+    }
     default: {
       const never: never = out;
       return never;

@@ -151,6 +151,29 @@ describe('change stage over Kafka', () => {
     expect(await resultFor(bad.stepId)).toMatchObject({ outcome: 'FAILED', errorClass: 'INVALID_INPUT', message: expect.stringContaining('pom.xml:3: closing tag </project> does not match <dependencies>') });
     expect((await git(['branch', '--list', 'shipshape/*'], { cwd: repo })).trim()).toBe('');
   });
+  it('pushes nothing when the recipe skipped the component (version range) even though another rule edited code', async () => {
+    const repo = join(root, 'remotes', 'ranged.git');
+    const pom = '<project>\n  <dependencies>\n    <dependency>\n      <groupId>com.acme.rpc</groupId>\n      <artifactId>rpc-client</artifactId>\n      <version>[1.4,2.0)</version>\n    </dependency>\n  </dependencies>\n</project>\n';
+    const java = 'package app;\n\nimport com.acme.rpc.v1.RpcClient;\n\nclass Backend {}\n';
+    await createBareRepo(repo, { files: { 'pom.xml': pom, 'src/main/java/app/Backend.java': java } });
+    const cmd = command(
+      {
+        stepId: `${runId}:ranged`,
+        application: { ...EVENT_SAMPLES.StepCommand.application, name: 'ranged', repositoryUrl: `file://${repo}` },
+        componentChange: { ...EVENT_SAMPLES.StepCommand.componentChange, kind: 'COMPONENT', ecosystem: 'maven', coordinates: 'com.acme.rpc:rpc-client', toVersion: '2.0.0' },
+        rules: [
+          { recipe: 'maven', optionsJson: JSON.stringify({ groupId: 'com.acme.rpc', artifactId: 'rpc-client', toVersion: '2.0.0' }) },
+          { recipe: 'java', optionsJson: JSON.stringify({ renames: [{ from: 'com.acme.rpc.v1', to: 'com.acme.rpc.v2' }] }) },
+        ],
+      },
+      repo,
+    );
+    await send(cmd);
+    const result = await resultFor(cmd.stepId);
+    expect(result).toMatchObject({ outcome: 'FAILED', errorClass: 'DEPENDENCY_RESOLUTION', details: { skipReason: 'version-range', file: 'pom.xml' }, acquired: [] });
+    expect(result.message).toContain('skipped com.acme.rpc:rpc-client at pom.xml');
+    expect((await git(['branch', '--list', 'shipshape/*'], { cwd: repo })).trim()).toBe('');
+  });
 });
 
 describe('review, merge and branch release over Kafka', () => {
