@@ -85,11 +85,14 @@ export interface TaskSpecBody {
   readonly dryRun?: { readonly count: number };
 }
 
-/** The npm side's source change (`.call(` → `.invoke(`) as a rule, when change-service has a recipe for it. */
-export type SourceRenameRule = (e: FleetExpected) => { recipe: string; options: Record<string, unknown> } | null;
+/** The npm side's source change: change-service's `text` recipe renames the method where the module is used. */
+export function npmSourceRule(e: FleetExpected): { recipe: string; options: Record<string, unknown> } {
+  const { module, methodRename } = e.campaign.node;
+  return { recipe: 'text', options: { files: '{lib,src}/**/*.js', replacements: [{ from: `.${methodRename.from}(`, to: `.${methodRename.to}(` }], ifContains: module } };
+}
 
 /** The two tasks of the rpc-client 1.x → 2.0.0 campaign: one for the Maven applications, one for the npm ones. */
-export function campaignTasks(fleet: Fleet, options: { readonly parameters?: Record<string, string>; readonly npmSourceRule?: SourceRenameRule; readonly applications?: readonly string[] } = {}): TaskSpecBody[] {
+export function campaignTasks(fleet: Fleet, options: { readonly parameters?: Record<string, string>; readonly applications?: readonly string[] } = {}): TaskSpecBody[] {
   const c = fleet.expected.campaign;
   const selected = (tool: string) => fleet.catalog.filter((a) => a.buildTool === tool && (options.applications?.includes(a.name) ?? true)).map((a) => a.name);
   const parameters = { ...DEMO_STEP_PARAMETERS, ...options.parameters };
@@ -111,7 +114,6 @@ export function campaignTasks(fleet: Fleet, options: { readonly parameters?: Rec
       parameters,
     });
   const npm = selected('npm');
-  const sourceRule = options.npmSourceRule?.(fleet.expected) ?? null;
   if (npm.length > 0)
     tasks.push({
       name: `${c.npm.packageName} ${c.npm.to} (npm)`,
@@ -120,7 +122,7 @@ export function campaignTasks(fleet: Fleet, options: { readonly parameters?: Rec
       fromRange: `>=${c.npm.from} <${c.npm.to}`,
       toVersion: c.npm.to,
       selection: { applications: npm },
-      rules: [{ recipe: 'npm', options: { packageName: c.npm.packageName, toVersion: c.npm.to } }, ...(sourceRule ? [sourceRule] : [])],
+      rules: [{ recipe: 'npm', options: { packageName: c.npm.packageName, toVersion: c.npm.to } }, npmSourceRule(fleet.expected)],
       approval: 'automatic',
       parameters,
     });

@@ -59,4 +59,10 @@ describe('buildStepCommand maps the catalog into each service\'s parameters', ()
     expect(command('test-deploy').parameters.testEnv?.gitRef).toBe(branchNameFor('t0123456789', TASK));
     expect(command('change').parameters.change?.branchName).toBe(branchNameFor('t0123456789', TASK));
   });
+
+  it('names the JavaAgent ecosystem as the inventory does (java-agent)', () => {
+    const sidecar = taskSchema.parse({ ...TASK, kind: 'sidecar', component: { ecosystem: 'javaagent', coordinates: 'shipshape-agent' } });
+    const cmd = buildStepCommand({ stepId: 's', runId: 'r', taskId: 't', stage: 'detect', attempt: 1, resources: [], rebase: false, application: APP, task: sidecar, dryRun: false });
+    expect(cmd.componentChange).toMatchObject({ kind: 'SIDECAR', ecosystem: 'java-agent', coordinates: 'shipshape-agent' });
+  });
 });

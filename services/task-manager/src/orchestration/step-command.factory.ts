@@ -1,6 +1,6 @@
 import { STAGE_SERVICE, type Resource, type StageName, type StepCommand, type StepParameters } from '@shipshape/contracts';
 import type { ApplicationRecord } from '../catalog/application.schema';
-import type { TaskSpec } from '../tasks/task.schema';
+import { canonicalEcosystem, type TaskSpec } from '../tasks/task.schema';
 
 /** Branch every run of a task works on: deterministic per task and application. */
 export function branchNameFor(taskId: string, spec: Pick<TaskSpec, 'component' | 'toVersion'>): string {
@@ -114,7 +114,7 @@ export function buildStepCommand(i: StepCommandInputs): Omit<StepCommand, 'event
     },
     componentChange: {
       kind: i.task.kind === 'sidecar' ? 'SIDECAR' : 'COMPONENT',
-      ecosystem: i.task.component.ecosystem,
+      ecosystem: canonicalEcosystem(i.task.component.ecosystem),
       coordinates: i.task.component.coordinates,
       fromRange: i.task.fromRange,
       toVersion: i.task.toVersion,

@@ -2,7 +2,13 @@ import { ERROR_CLASSES } from '@shipshape/contracts';
 import { z } from 'zod';
 import { APPROVAL_POLICIES, DEFAULT_RETRY_POLICY, PIPELINE_STAGES, TASK_KINDS, defaultPipeline, defaultStageSpec, type StageSpec, type TaskKind } from '../orchestration/pipeline';
 
-export const ECOSYSTEMS = ['maven', 'gradle', 'npm', 'docker', 'jdk', 'javaagent'] as const;
+/** `java-agent` is the inventory's name (libs/manifests, detection-service); `javaagent` is accepted as its alias. */
+export const ECOSYSTEMS = ['maven', 'gradle', 'npm', 'docker', 'jdk', 'java-agent', 'javaagent'] as const;
+
+/** The ecosystem as the services name it (StepCommand.componentChange.ecosystem). */
+export function canonicalEcosystem(ecosystem: (typeof ECOSYSTEMS)[number]): string {
+  return ecosystem === 'javaagent' ? 'java-agent' : ecosystem;
+}
 
 const text = z.string({ error: 'is required and must be a string' }).trim().min(1, 'must not be empty');
 const names = z.array(text, { error: 'must be a list of strings' }).default([]);
