@@ -191,18 +191,22 @@ async function main(): Promise<void> {
       const fail = failureOf(r);
       const exp = fleet.expected.applications[r.application];
       const expText = exp ? `expected ${expectedText(exp)}` : '';
-      say(`  ${r.application.padEnd(20)} ${r.status.padEnd(15)} ${fail ? `${fail.errorClass} at ${fail.stage}` : isOneShot(r) ? 'one shot' : r.status === 'succeeded' ? `after ${r.state.retries} retry(ies)` : ''}`.padEnd(70) + expText);
+      say(`  ${r.application.padEnd(20)} ${r.status.padEnd(15)} ${fail ? `${fail.errorClass} at ${fail.stage}` : isOneShot(r) ? 'one shot' : r.status === 'succeeded' ? `after ${r.state.retries} retry(ies)` : ''}`.padEnd(78) + expText);
     }
-    say('\nfailures by root cause:');
-    const stats = await http<Stats>('GET', `${SERVICE_URLS.taskManager}/api/stats`);
+    const taskStats = await Promise.all(campaign.tasks.map((t) => http<Stats>('GET', `${SERVICE_URLS.taskManager}/api/tasks/${t.id}/stats`)));
+    const byRootCause: Record<string, number> = {};
+    for (const s of taskStats) for (const [cause, n] of Object.entries(s.failedRunsByRootCause)) byRootCause[cause] = (byRootCause[cause] ?? 0) + n;
+    say(`\nfailures by root cause: ${JSON.stringify(byRootCause)}`);
     for (const r of campaign.runs) {
       const fail = failureOf(r);
       if (fail) say(`  ${r.application}: ${fail.errorClass} at ${fail.stage}: ${fail.message.replace(/\s+/g, ' ').slice(0, 220)}`);
     }
-    say(`  (all tasks, by root cause: ${JSON.stringify(stats.failedRunsByRootCause)})`);
-    say('\nstage durations (all tasks, p50/p95):');
-    for (const [stage, d] of Object.entries(stats.stageDurationsMs)) say(`  ${stage.padEnd(15)} ${fmtMs(d.p50).padStart(7)} / ${fmtMs(d.p95).padStart(7)}  (${d.count} steps)`);
-    say(`resources: ${JSON.stringify(stats.resourcesUsed)}; estimated person-days saved: ${stats.estimatedPersonDaysSaved}`);
+    campaign.tasks.forEach((t, i) => {
+      const s = taskStats[i]!;
+      say(`\nstage durations p50/p95, task "${t.name}":`);
+      for (const [stage, d] of Object.entries(s.stageDurationsMs)) say(`  ${stage.padEnd(15)} ${fmtMs(d.p50).padStart(7)} / ${fmtMs(d.p95).padStart(7)}  (${d.count} steps)`);
+      say(`  resources: ${JSON.stringify(s.resourcesUsed)}; estimated person-days saved: ${s.estimatedPersonDaysSaved}`);
+    });
 
     const allRuns = [...dry.runs, ...campaign.runs, ...(sidecar?.runs ?? [])];
     const leaks = await measureLeaks(SERVICE_URLS, o.fleetDir, allRuns);
