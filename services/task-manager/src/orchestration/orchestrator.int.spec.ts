@@ -63,7 +63,7 @@ beforeAll(async () => {
   await peer.start();
   running = await bootTaskManager(db, topics, { WEBHOOK_RETRY_INITIAL_MS: '50' });
   const imported = await api(running.url, 'POST', '/api/applications/import', [
-    ...['happy', 'compile', 'flaky', 'dup', 'late', 'timeout', 'approve', 'pause-1', 'pause-2', 'hooked'].map((name) => ({ name, team: `team-${name}`, service: 'svc', repositoryUrl: `/repos/${name}.git` })),
+    ...['happy', 'compile', 'flaky', 'dup', 'late', 'timeout', 'approve', 'pause-1', 'pause-2', 'hooked', 'release-aborted'].map((name) => ({ name, team: `team-${name}`, service: 'svc', repositoryUrl: `/repos/${name}.git` })),
   ]);
   expect(imported.status).toBe(200);
 }, 60_000);
@@ -195,6 +195,20 @@ describe('orchestrator on the real stack', () => {
     expect(await runStatus(runId)).toBe('aborted');
     expect(commandsOf(runId).some((c) => c.stage === 'review')).toBe(false);
     expect((await sql<{ status: string }>(db, `SELECT status FROM steps WHERE step_id = $1`, [held[0]!.stepId]))[0]?.status).toBe('abandoned');
+  });
+
+  it('aborts a run whose release was aborted in release-service (FAILED INVALID_INPUT, details.reason aborted)', async () => {
+    behaviours.set('release-aborted', (c) =>
+      c.stage === 'release'
+        ? [failed(c, 'INVALID_INPUT', { message: 'aborted by hand', details: { reason: 'aborted' } })]
+        : [succeeded(c, { acquired: acquiredBy(c), released: c.stage.endsWith('-release') ? c.resources : [] })],
+    );
+    const { runIds } = await createTask({ selection: { applications: ['release-aborted'] } });
+    const runId = runIds[0]!;
+    await waitFor(async () => (await runStatus(runId)) !== 'running' && (await runStatus(runId)) !== 'pending', { description: 'run finished', timeoutMs: 30_000 });
+    expect(await runStatus(runId)).toBe('aborted');
+    expect(commandsOf(runId).some((c) => c.stage === 'detect')).toBe(false);
+    await waitFor(() => peer.runEvents.some((e) => e.runId === runId && e.scope === 'RUN' && e.transition === 'ABORTED'), { description: 'RUN ABORTED event' });
   });
 
   it('waits for approval under a manual policy; controls answer 409 with the reason when illegal', async () => {
