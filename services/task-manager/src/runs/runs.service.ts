@@ -38,7 +38,7 @@ export class RunsService {
     if (row === undefined) throw notFound('run', id);
     const steps = await this.dataSource.query(
       `SELECT step_id AS "stepId", stage, attempt, service, status, queued_at AS "queuedAt", dispatched_at AS "dispatchedAt", deadline,
-              finished_at AS "finishedAt", error_class AS "errorClass", message
+              finished_at AS "finishedAt", error_class AS "errorClass", message, usage
          FROM steps WHERE run_id = $1 ORDER BY queued_at, step_id`,
       [id],
     );
