@@ -32,6 +32,7 @@ beforeAll(async () => {
   db = await createTestDatabase('detection-mvn', { create: false });
   app = await startServiceApp({
     ...DETECTION_SERVICE_SERVICE,
+    messaging: undefined, // scans only: never join the catalog topics' consumer groups (other tests' events live there)
     env: { DATABASE_URL: infra.databaseUrl, DATABASE_NAME: db.name, KAFKA_BROKERS: infra.kafkaBrokers, LOG_LEVEL: 'warn', DETECTION_WORK_DIR: join(root, 'work'), DETECTION_INVENTORY_TOPIC: topic, DETECTION_MAVEN_MODE: 'accurate', DETECTION_RESCAN_INTERVAL_MS: '0' },
     port: 0,
     host: '127.0.0.1',

@@ -27,6 +27,7 @@ beforeAll(async () => {
   running = await startServiceApp({
     ...DETECTION_SERVICE_SERVICE,
     env: { DATABASE_URL: infra.databaseUrl, DATABASE_NAME: db.name, KAFKA_BROKERS: infra.kafkaBrokers, LOG_LEVEL: 'warn', DETECTION_WORK_DIR: workDir, DETECTION_INVENTORY_TOPIC: topic },
+    messaging: undefined, // scans only: never join the catalog topics' consumer groups (other tests' events live there)
     port: 0,
     host: '127.0.0.1',
   });
