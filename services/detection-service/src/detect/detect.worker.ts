@@ -10,7 +10,7 @@ import { ecosystemOfReported } from '../runtime/endpoint-reader';
 import { RuntimeScanService } from '../runtime/runtime-scan.service';
 import { SourceScanService } from '../source/source-scan.service';
 import { stepResultOf, type DetectStepRow } from './detect-step';
-import { describeEvidence, verify, type VerificationInput } from './verify';
+import { describeEvidence, errorClassOf, verify, type VerificationInput } from './verify';
 
 interface InstanceRow {
   instance: string;
@@ -141,7 +141,7 @@ export class DetectWorker implements OnApplicationBootstrap, OnModuleDestroy {
     const lines = evidence.map((e) => describeEvidence(e, target.coordinates));
     return stepResultOf(cmd, startedAt, {
       outcome: 'FAILED',
-      errorClass: 'DETECTION_MISMATCH',
+      errorClass: errorClassOf(evidence),
       message: `${lines.slice(0, 3).join('; ')}${lines.length > 3 ? `; and ${lines.length - 3} more` : ''}`,
       details: { ...base, evidence: JSON.stringify(evidence), ...Object.fromEntries(lines.map((l, i) => [`evidence.${i + 1}`, l])) },
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InventoryEntry } from '../inventory/inventory.types';
-import { describeEvidence, verify, type VerificationInput } from './verify';
+import { describeEvidence, errorClassOf, verify, type VerificationInput } from './verify';
 
 const target = { ecosystem: 'maven', coordinates: 'com.acme:rpc-client', toVersion: '2.0.0' };
 const e = (version: string | null, extra: Partial<InventoryEntry> = {}): InventoryEntry => ({
@@ -40,4 +40,12 @@ describe('verify (one case per evidence kind)', () => {
     ]);
   });
   it('skips what the step does not ask for', () => expect(run({ source: null, instances: null })).toEqual([]));
+});
+
+describe('errorClassOf', () => {
+  it('is TRANSIENT only when the instances could not be read (or none is recorded yet), so the stage is retried', () => {
+    expect(errorClassOf([{ kind: 'runtime-unreachable', instance: 'i-0', reason: 'fetch failed' }, { kind: 'no-instances' }])).toBe('TRANSIENT');
+    expect(errorClassOf([{ kind: 'runtime-unreachable', instance: 'i-0', reason: 'fetch failed' }, { kind: 'runtime-missing', instance: 'i-1' }])).toBe('DETECTION_MISMATCH');
+    expect(errorClassOf([{ kind: 'source-not-declared', commit: 'c1' }])).toBe('DETECTION_MISMATCH');
+  });
 });

@@ -61,6 +61,16 @@ export function verify(input: VerificationInput): Evidence[] {
   return out;
 }
 
+/**
+ * The error class of a failed verification. Only unreachable instances (or none recorded yet) is
+ * TRANSIENT: right after a release, the RuntimeInstanceEvents that give the new instances' addresses
+ * may not be consumed yet, so task-manager retries the detect stage. Any version or commit evidence
+ * is DETECTION_MISMATCH.
+ */
+export function errorClassOf(evidence: readonly Evidence[]): 'TRANSIENT' | 'DETECTION_MISMATCH' {
+  return evidence.length > 0 && evidence.every((e) => e.kind === 'runtime-unreachable' || e.kind === 'no-instances') ? 'TRANSIENT' : 'DETECTION_MISMATCH';
+}
+
 /** A one-line description of a piece of evidence, for humans. */
 export function describeEvidence(e: Evidence, target: string): string {
   switch (e.kind) {
