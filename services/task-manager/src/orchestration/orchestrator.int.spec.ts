@@ -63,7 +63,7 @@ beforeAll(async () => {
   await peer.start();
   running = await bootTaskManager(db, topics, { WEBHOOK_RETRY_INITIAL_MS: '50' });
   const imported = await api(running.url, 'POST', '/api/applications/import', [
-    ...['happy', 'compile', 'flaky', 'dup', 'late', 'timeout', 'approve', 'pause-1', 'pause-2', 'hooked', 'release-aborted'].map((name) => ({ name, team: `team-${name}`, service: 'svc', repositoryUrl: `/repos/${name}.git` })),
+    ...['happy', 'compile', 'flaky', 'dup', 'late', 'timeout', 'approve', 'pause-1', 'pause-2', 'hooked', 'release-aborted', 'usage'].map((name) => ({ name, team: `team-${name}`, service: 'svc', repositoryUrl: `/repos/${name}.git` })),
   ]);
   expect(imported.status).toBe(200);
 }, 60_000);
@@ -285,6 +285,20 @@ describe('orchestrator on the real stack', () => {
     });
     expect((all.body.runsByStatus as Record<string, number>).aborted).toBeGreaterThanOrEqual(3);
     expect((await api(running.url, 'GET', '/api/tasks/3f1f7c1e-0000-4000-8000-000000000000/stats')).status).toBe(404);
+  });
+
+  it('counts the build time test-env-service reports (usage.metrics.buildCpuSeconds) in the resources used', async () => {
+    behaviours.set('usage', (c) => [
+      succeeded(c, {
+        acquired: acquiredBy(c),
+        released: c.stage.endsWith('-release') ? c.resources : [],
+        ...(c.stage === 'test-deploy' ? { usage: { durationMs: 120_000, cpuMillis: 90_000, peakMemoryBytes: null, metrics: { buildCpuSeconds: 90 } } } : {}),
+      }),
+    ]);
+    const { taskId, runIds } = await createTask({ selection: { applications: ['usage'] } });
+    await waitFor(async () => (await runStatus(runIds[0]!)) === 'succeeded', { description: 'run succeeded' });
+    const stats = await api<{ resourcesUsed: Record<string, number> }>(running.url, 'GET', `/api/tasks/${taskId}/stats`);
+    expect(stats.body.resourcesUsed).toMatchObject({ buildMinutes: 1.5, stepCpuMinutes: 1.5 });
   });
 
   it("delivers a team's notices to its webhook, HMAC-signed, retrying after a failure", async () => {

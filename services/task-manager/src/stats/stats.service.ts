@@ -70,7 +70,8 @@ export class StatsService {
     );
     const [usage] = await q<{ env_ms: number | null; build_ms: number | null; cpu_ms: number | null }>(
       `SELECT sum(CASE WHEN stage IN ('test-deploy', 'test-verify') THEN COALESCE(NULLIF((usage->>'durationMs')::bigint, 0), extract(epoch FROM finished_at - dispatched_at) * 1000) END)::float8 AS env_ms,
-              sum(COALESCE((usage->'metrics'->>'buildMs')::float8, (usage->'metrics'->>'buildSeconds')::float8 * 1000))::float8 AS build_ms,
+              sum(COALESCE((usage->'metrics'->>'buildMs')::float8, (usage->'metrics'->>'buildSeconds')::float8 * 1000,
+                           (usage->'metrics'->>'buildCpuSeconds')::float8 * 1000))::float8 AS build_ms,
               sum((usage->>'cpuMillis')::bigint)::float8 AS cpu_ms
          FROM steps WHERE finished_at IS NOT NULL AND ($1::uuid IS NULL OR task_id = $1)`,
     );
