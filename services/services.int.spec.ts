@@ -5,7 +5,7 @@
  */
 import { SERVICES, type ServiceName } from '@shipshape/contracts';
 import { MESSAGING_MIGRATIONS } from '@shipshape/messaging';
-import { startServiceApp, type ReadinessReport, type RunningServiceApp, type ServiceOptions } from '@shipshape/service-kit';
+import { serviceInfoMigration, startServiceApp, type ReadinessReport, type RunningServiceApp, type ServiceOptions } from '@shipshape/service-kit';
 import { createTestDatabase, createTopics, deleteTopics, getClosedPort, getTestInfra, uniqueTopic, type TestDatabase, type TestInfra } from '@shipshape/testkit';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,16 +17,16 @@ import { TEST_ENV_SERVICE_SERVICE } from './test-env-service/src/service';
 
 interface Case {
   readonly definition: ServiceOptions;
-  /** Tables the service must have besides the kit's (messaging_inbox, messaging_outbox, migrations). */
+  /** Tables the service must have besides the kit's (messaging_inbox, messaging_outbox, migrations, service_info). */
   readonly tables: readonly string[];
 }
 
 const CASES: Record<ServiceName, Case> = {
-  'task-manager': { definition: TASK_MANAGER_SERVICE, tables: ['applications', 'service_info'] },
-  'change-service': { definition: CHANGE_SERVICE_SERVICE, tables: ['service_info'] },
-  'test-env-service': { definition: TEST_ENV_SERVICE_SERVICE, tables: ['service_info'] },
-  'release-service': { definition: RELEASE_SERVICE_SERVICE, tables: ['service_info'] },
-  'detection-service': { definition: DETECTION_SERVICE_SERVICE, tables: ['service_info'] },
+  'task-manager': { definition: TASK_MANAGER_SERVICE, tables: ['applications'] },
+  'change-service': { definition: CHANGE_SERVICE_SERVICE, tables: [] },
+  'test-env-service': { definition: TEST_ENV_SERVICE_SERVICE, tables: [] },
+  'release-service': { definition: RELEASE_SERVICE_SERVICE, tables: [] },
+  'detection-service': { definition: DETECTION_SERVICE_SERVICE, tables: [] },
 };
 
 async function query<T>(url: string, sql: string): Promise<T[]> {
@@ -78,10 +78,10 @@ describe.each(SERVICES.map((s) => ({ name: s.name, ...CASES[s.name] })))('$name'
       db.url,
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
     );
-    expect(present.map((t) => t.table_name)).toEqual(expect.arrayContaining(['messaging_inbox', 'messaging_outbox', 'migrations', ...tables]));
+    expect(present.map((t) => t.table_name)).toEqual(expect.arrayContaining(['messaging_inbox', 'messaging_outbox', 'migrations', 'service_info', ...tables]));
 
     const applied = await query<{ name: string }>(db.url, 'SELECT name FROM migrations ORDER BY id');
-    expect(applied.map((m) => m.name)).toEqual([...MESSAGING_MIGRATIONS, ...definition.migrations].map((m) => new m().name));
+    expect(applied.map((m) => m.name)).toEqual([...MESSAGING_MIGRATIONS, serviceInfoMigration(name), ...definition.migrations].map((m) => new m().name));
 
     const owner = await query<{ value: string }>(db.url, "SELECT value FROM service_info WHERE key = 'service'");
     expect(owner).toEqual([{ value: name }]);

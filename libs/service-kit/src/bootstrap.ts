@@ -10,6 +10,7 @@ import { baseConfigSchema, loadConfig, type BaseConfig, type ConfigSchema } from
 import { createServiceDataSource, runMigrationsExclusively, type EntityClass, type MigrationClass } from './database/data-source';
 import { redactUrl, serviceDatabase } from './database/database-url';
 import { ensureDatabase } from './database/ensure-database';
+import { assertDatabaseOwner, serviceInfoMigration } from './database/service-info';
 import { ConfigError } from './errors';
 import { createServiceKafka } from './kafka/kafka-client';
 import { PinoNestLogger } from './logging/pino-nest.logger';
@@ -21,7 +22,7 @@ export interface ServiceOptions<TConfig extends BaseConfig = BaseConfig> {
   readonly service: ServiceName;
   /** The service's root feature module. */
   readonly module: Type<unknown> | DynamicModule;
-  /** The service's own migrations, applied in timestamp order at boot after the kit's messaging tables (outbox, inbox). */
+  /** The service's own migrations, applied in timestamp order at boot after the kit's (outbox, inbox, service_info). */
   readonly migrations: readonly MigrationClass[];
   readonly entities?: readonly EntityClass[];
   /** Defaults to baseConfigSchema; extend it with `baseConfigSchema.extend({...})`. */
@@ -101,12 +102,14 @@ export async function createServiceApp<TConfig extends BaseConfig = BaseConfig>(
     dataSource = createServiceDataSource({
       url: database.url,
       applicationName: service,
-      migrations: [...MESSAGING_MIGRATIONS, ...options.migrations],
+      migrations: [...MESSAGING_MIGRATIONS, serviceInfoMigration(service), ...options.migrations],
       entities: options.entities,
       logger: logger.child({ component: 'typeorm' }),
     });
     await dataSource.initialize();
+    await assertDatabaseOwner(dataSource, database.name, service, { beforeMigrations: true });
     const applied = await runMigrationsExclusively(dataSource);
+    await assertDatabaseOwner(dataSource, database.name, service);
     logger.info({ database: database.name, applied }, 'migrations applied');
 
     const kafka = createServiceKafka({ clientId: service, brokers: config.KAFKA_BROKERS, logger, logLevel: config.LOG_LEVEL });

@@ -23,3 +23,4 @@ export { DATA_SOURCE, KAFKA, LOGGER, SERVICE_CONFIG, SERVICE_CONTEXT, TELEMETRY 
 export { ServiceKitError, ConfigError } from './errors';
 export type { ServiceContext } from './service-context';
 export { OutboxRelayRunner } from './messaging/outbox-relay.runner';
+export { serviceInfoMigration, assertDatabaseOwner, WrongDatabaseError } from './database/service-info';

@@ -112,12 +112,12 @@ describe('a service booted with service-kit', () => {
   });
 
   it('creates its database, runs its migrations and never synchronizes', async () => {
-    expect(await tables(db.url)).toEqual(['kit_probe', 'messaging_inbox', 'messaging_outbox', 'migrations']);
+    expect(await tables(db.url)).toEqual(['kit_probe', 'messaging_inbox', 'messaging_outbox', 'migrations', 'service_info']);
     const client = new Client({ connectionString: db.url });
     await client.connect();
     const { rows } = await client.query('SELECT name FROM migrations ORDER BY id');
     await client.end();
-    expect(rows).toEqual([{ name: 'MessagingTables1764400000000' }, { name: 'CreateKitProbe1764460800000' }]);
+    expect(rows).toEqual([{ name: 'MessagingTables1764400000000' }, { name: 'ServiceInfo1764400000001' }, { name: 'CreateKitProbe1764460800000' }]);
     expect(running.context.dataSource.options.synchronize).toBe(false);
   });
 
@@ -169,10 +169,23 @@ describe('a service booted with service-kit', () => {
       await client.connect();
       const { rows } = await client.query('SELECT count(*)::int AS n FROM migrations');
       await client.end();
-      expect(rows[0].n).toBe(2); // the kit's messaging tables + the probe, each once
+      expect(rows[0].n).toBe(3); // the kit's messaging tables and service_info + the probe, each once
     } finally {
       await again.app.close();
     }
+  });
+
+  it("refuses to boot on another service's database, before touching it", async () => {
+    const error = await createServiceApp({ service: 'change-service', module: ProbeModule, migrations: [CreateKitProbe1764460800000], env: envFor(db) }).catch(
+      (err: unknown) => err,
+    );
+    expect(error).toMatchObject({ code: 'SERVICE_KIT.WRONG_DATABASE' });
+    expect((error as Error).message).toContain(`database ${db.name} belongs to task-manager, not change-service`);
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    const { rows } = await client.query('SELECT count(*)::int AS n FROM migrations');
+    await client.end();
+    expect(rows[0].n).toBe(3); // nothing more was applied
   });
 });
 
@@ -265,7 +278,7 @@ describe('boot failures', () => {
 
     expect(error).toBeInstanceOf(Error);
     expect(getTelemetry()).toBeUndefined();
-    expect(await tables(db.url)).toEqual(['messaging_inbox', 'messaging_outbox', 'migrations']); // the broken one left nothing
+    expect(await tables(db.url)).toEqual(['messaging_inbox', 'messaging_outbox', 'migrations', 'service_info']); // the broken one left nothing
   });
 });
 

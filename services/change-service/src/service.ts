@@ -2,7 +2,6 @@ import { stepCommandsTopic } from '@shipshape/contracts';
 import type { ServiceOptions } from '@shipshape/service-kit';
 import { AppModule } from './app.module';
 import { changeConfigSchema, type ChangeConfig } from './config';
-import { Initial1795981500000 } from './migrations/1795981500000-initial';
 import { ChangeSteps1796100000000 } from './migrations/1796100000000-change-steps';
 import { MergeRequests1796100000001 } from './migrations/1796100000001-merge-requests';
 
@@ -10,7 +9,7 @@ import { MergeRequests1796100000001 } from './migrations/1796100000001-merge-req
 export const CHANGE_SERVICE_SERVICE = {
   service: 'change-service',
   module: AppModule,
-  migrations: [Initial1795981500000, ChangeSteps1796100000000, MergeRequests1796100000001],
+  migrations: [ChangeSteps1796100000000, MergeRequests1796100000001],
   configSchema: changeConfigSchema,
   messaging: { consumes: [stepCommandsTopic('change-service')] },
 } as const satisfies ServiceOptions<ChangeConfig>;

@@ -2,14 +2,13 @@ import { TOPICS, stepCommandsTopic } from '@shipshape/contracts';
 import type { ServiceOptions } from '@shipshape/service-kit';
 import { AppModule } from './app.module';
 import { detectionConfigSchema, type DetectionConfig } from './config/detection.config';
-import { Initial1795981500000 } from './migrations/1795981500000-initial';
 import { Inventory1796200000000 } from './migrations/1796200000000-inventory';
 
 /** How detection-service boots: main.ts runs it; the services integration test boots the same definition in-process. */
 export const DETECTION_SERVICE_SERVICE = {
   service: 'detection-service',
   module: AppModule,
-  migrations: [Initial1795981500000, Inventory1796200000000],
+  migrations: [Inventory1796200000000],
   configSchema: detectionConfigSchema,
   messaging: { consumes: [stepCommandsTopic('detection-service'), TOPICS.runtimeInstances] },
 } as const satisfies ServiceOptions<DetectionConfig>;

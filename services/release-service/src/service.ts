@@ -2,14 +2,13 @@ import { stepCommandsTopic, TOPICS } from '@shipshape/contracts';
 import type { ServiceOptions } from '@shipshape/service-kit';
 import { AppModule } from './app.module';
 import { releaseConfigSchema, type ReleaseConfig } from './config/release.config';
-import { Initial1795981500000 } from './migrations/1795981500000-initial';
 import { RuntimeAndReleases1796100000000 } from './migrations/1796100000000-runtime-and-releases';
 
 /** How release-service boots: main.ts runs it; the services integration test boots the same definition in-process. */
 export const RELEASE_SERVICE_SERVICE = {
   service: 'release-service',
   module: AppModule,
-  migrations: [Initial1795981500000, RuntimeAndReleases1796100000000],
+  migrations: [RuntimeAndReleases1796100000000],
   configSchema: releaseConfigSchema,
   // step commands of the release stage; run events, to abort the releases of an aborted run
   messaging: { consumes: [stepCommandsTopic('release-service'), TOPICS.runEvents] },
