@@ -4,6 +4,23 @@ import { z } from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1, 'must be at least 1').default(fallback);
 
+/** A JSON object of stage → positive integer (default `{}`), e.g. {"test-deploy":5}. */
+function stageLimits() {
+  return z
+    .string()
+    .default('{}')
+    .transform((text, ctx) => {
+      try {
+        const parsed = z.record(z.string(), z.number().int().min(1)).safeParse(JSON.parse(text));
+        if (parsed.success) return parsed.data;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object of stage → positive integer' });
+      return z.NEVER;
+    });
+}
+
 /**
  * task-manager's variables. Topic names default to the catalog's; tests point them at unique topics.
  * Throttling limits here are platform-wide: shared by every task, across task-manager processes.
@@ -23,33 +40,9 @@ export const taskManagerConfigSchema = baseConfigSchema.extend({
   /** Steps in flight per team over all tasks; unset: no team limit. */
   THROTTLE_TEAM_CONCURRENCY: z.coerce.number().int().min(1).optional(),
   /** JSON object stage → limit, e.g. {"test-deploy":5}: test environments the platform allows at once. */
-  THROTTLE_STAGE_CONCURRENCY: z
-    .string()
-    .default('{}')
-    .transform((text, ctx) => {
-      try {
-        const parsed = z.record(z.string(), z.number().int().min(1)).safeParse(JSON.parse(text));
-        if (parsed.success) return parsed.data;
-      } catch {
-        // reported below
-      }
-      ctx.addIssue({ code: 'custom', message: 'must be a JSON object of stage → positive integer' });
-      return z.NEVER;
-    }),
+  THROTTLE_STAGE_CONCURRENCY: stageLimits(),
   /** JSON object stage → dispatches per hour, e.g. {"review":60} (merge requests per hour). */
-  THROTTLE_STAGE_RATE_PER_HOUR: z
-    .string()
-    .default('{}')
-    .transform((text, ctx) => {
-      try {
-        const parsed = z.record(z.string(), z.number().int().min(1)).safeParse(JSON.parse(text));
-        if (parsed.success) return parsed.data;
-      } catch {
-        // reported below
-      }
-      ctx.addIssue({ code: 'custom', message: 'must be a JSON object of stage → positive integer' });
-      return z.NEVER;
-    }),
+  THROTTLE_STAGE_RATE_PER_HOUR: stageLimits(),
   /** First webhook retry after this; doubles per attempt (at most five minutes). */
   WEBHOOK_RETRY_INITIAL_MS: positiveInt(1000),
   WEBHOOK_MAX_ATTEMPTS: positiveInt(8),
