@@ -245,6 +245,15 @@ ${repositories}
 
 function javaApp(app: AppPlan): string {
   const pkg = javaPackage(app);
+  const guard =
+    app.variant === 'missing-variable'
+      ? `
+    // Payments credentials are mandatory: never start half-configured.
+    if (System.getenv("PAYMENTS_API_KEY") == null || System.getenv("PAYMENTS_API_KEY").isEmpty()) {
+      System.err.println("missing required environment variable PAYMENTS_API_KEY");
+      System.exit(1);
+    }`
+      : '';
   return `package ${pkg};
 
 import com.sun.net.httpserver.HttpExchange;
@@ -258,7 +267,7 @@ import java.nio.charset.StandardCharsets;
 public final class App {
   private App() {}
 
-  public static void main(String[] args) throws IOException {
+  public static void main(String[] args) throws IOException {${guard}
     String host = System.getenv().getOrDefault("HOST", "127.0.0.1");
     int port = Integer.parseInt(System.getenv().getOrDefault("PORT", "8080"));
     Backend backend = new Backend();
@@ -420,7 +429,7 @@ function mavenCommits(app: AppPlan, ctx: FleetContext): Commit[] {
       message: `Create ${app.name} service skeleton`,
       files: {
         '.gitignore': 'target/\n',
-        'README.md': readme(app, runCommand(app)),
+        'README.md': readme(app, runCommand(app), app.variant === 'missing-variable' ? '- Needs `PAYMENTS_API_KEY` in its environment.\n' : ''),
         'pom.xml': pom(app, ctx, false),
         [`${dir}/App.java`]: javaApp(app),
         [`${dir}/Backend.java`]: javaBackend(app, false),

@@ -5,15 +5,18 @@
  * import schema, and a second generation with the same options reusing the first.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { waitFor } from '@shipshape/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { applicationSchema } from '../../services/task-manager/src/catalog/application.schema';
+import { appCommits, type AppPlan } from './apps';
+import { ensureSharedComponents } from './components';
 import { generateFleet, type FleetResult } from './generate';
 import { startFleetRegistry, type FleetRegistry } from './npm-registry';
 
@@ -126,6 +129,32 @@ describe('sample fleet', () => {
     expect(components.components).toEqual([{ ecosystem: 'npm', name: '@shipshape-sample/rpc-client', version: '1.4.0' }]);
     expect(components.appDir).toBe(dir);
   }, 60_000);
+
+  it('makes a Maven application of the missing-variable kind refuse to start without PAYMENTS_API_KEY, as the npm one does', async () => {
+    // Larger fleets draw this variant for Maven apps too; expected.json says ENV_CONFIG for them.
+    const app: AppPlan = { name: 'payments-svc-900', team: 'payments', buildTool: 'maven', variant: 'missing-variable', downstream: 'ledger-core' };
+    const shared = ensureSharedComponents(out);
+    const ctx = { mavenRepoUrl: pathToFileURL(shared.mavenRepo).href, agentDir: shared.agentDir, registryUrl: fleet.registryUrl, tarballIntegrity: shared.tarballs[0]!.integrity };
+    const dir = join(work, app.name);
+    for (const commit of appCommits(app, ctx)) {
+      for (const [path, content] of Object.entries(commit.files)) {
+        if (content === null) rmSync(join(dir, path), { force: true });
+        else {
+          mkdirSync(dirname(join(dir, path)), { recursive: true });
+          writeFileSync(join(dir, path), content);
+        }
+      }
+    }
+    await run('/bin/sh', ['-c', 'mvn -B -q -o -DskipTests package'], { cwd: dir });
+    const refused = await run('java', ['-jar', 'target/app.jar'], { cwd: dir, env: { ...process.env, PAYMENTS_API_KEY: '', PORT: '0' }, timeout: 20_000 }).then(
+      () => null,
+      (error: { code?: number; stderr?: string }) => error,
+    );
+    expect(refused?.code).toBe(1);
+    expect(refused?.stderr).toContain('missing required environment variable PAYMENTS_API_KEY');
+    const base = await start(dir, 'PAYMENTS_API_KEY=sample-key java -jar target/app.jar');
+    expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'UP' });
+  }, 120_000);
 
   it('keeps the not-applicable application free of any rpc-client reference', () => {
     const files = filesOf(join(work, 'growth-newsletter'));
