@@ -6,6 +6,7 @@ export const TOPICS = {
   notifications: 'shipshape.notifications',
   inventory: 'shipshape.inventory',
   runtimeInstances: 'shipshape.runtime.instances',
+  applications: 'shipshape.applications',
 } as const;
 
 export function stepCommandsTopic(service: StepServiceName): string {
@@ -40,6 +41,7 @@ const base: TopicSpec[] = [
   { name: TOPICS.notifications, partitions: 3, cleanupPolicy: 'delete', retentionMs: 30 * DAY, description: 'human-oriented notices routed by team; key: team' },
   { name: TOPICS.inventory, partitions: 3, cleanupPolicy: 'compact', retentionMs: -1, description: 'dependency inventory; key: application + component' },
   { name: TOPICS.runtimeInstances, partitions: 3, cleanupPolicy: 'compact', retentionMs: -1, description: 'production instances; key: application + instance' },
+  { name: TOPICS.applications, partitions: 3, cleanupPolicy: 'compact', retentionMs: -1, description: "task-manager's application catalog (ApplicationCatalogEntry, deleted flag); key: application name" },
 ];
 
 /** Every topic Shipshape uses, with a dead-letter topic for each. The stack scripts create exactly these. */

@@ -5,6 +5,7 @@ import type { ErrorClass } from '../error-classes';
 
 /** Event type names: the record name of each schema, which is also its folder under contracts/schemas. */
 export const EVENT_TYPES = {
+  applicationCatalogEntry: 'ApplicationCatalogEntry',
   inventoryChange: 'InventoryChange',
   notification: 'Notification',
   runEvent: 'RunEvent',
@@ -14,10 +15,11 @@ export const EVENT_TYPES = {
 } as const;
 export type EventTypeName = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];
 
-export const EVENT_TYPE_NAMES = ['InventoryChange', 'Notification', 'RunEvent', 'RuntimeInstanceEvent', 'StepCommand', 'StepResult'] as const satisfies readonly EventTypeName[];
+export const EVENT_TYPE_NAMES = ['ApplicationCatalogEntry', 'InventoryChange', 'Notification', 'RunEvent', 'RuntimeInstanceEvent', 'StepCommand', 'StepResult'] as const satisfies readonly EventTypeName[];
 
 /** The newest schema version of each event type; `encode` writes it and `decode` reads into it. */
 export const LATEST_SCHEMA_VERSIONS = {
+  ApplicationCatalogEntry: 1,
   InventoryChange: 1,
   Notification: 1,
   RunEvent: 1,
@@ -82,6 +84,48 @@ export const AVRO_ENUM_SYMBOLS = {
   InstanceState: ['STARTED', 'REPLACED', 'STOPPED'],
   StepOutcome: ['SUCCEEDED', 'FAILED', 'PROGRESS'],
 } as const;
+
+/** An application of task-manager's catalog as it is now, published whenever it is imported, created, updated or deleted (topic shipshape.applications, compacted, key: application name). The latest entry per key is the application's state; deleted = true means it left the catalog. */
+export interface ApplicationCatalogEntry {
+  /** Unique id of this message. */
+  readonly eventId: string;
+  /** When the catalog changed: epoch milliseconds, UTC. Readers ignore an entry older than the one they hold. */
+  readonly occurredAt: number;
+  /** Application name, unique in the catalog (the key). */
+  readonly name: string;
+  readonly team: string;
+  readonly service: string;
+  /** Git remote of the application's repository. */
+  readonly repositoryUrl: string;
+  readonly defaultBranch: string;
+  /** maven, gradle, npm, yarn, pnpm, go, pip or other. */
+  readonly buildTool: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** The application was deleted from the catalog; the other fields are its last state. */
+  readonly deleted: boolean;
+}
+
+/** What `encode` accepts for ApplicationCatalogEntry: fields with a schema default may be left out. */
+export interface ApplicationCatalogEntryInput {
+  /** Unique id of this message. */
+  readonly eventId: string;
+  /** When the catalog changed: epoch milliseconds, UTC. Readers ignore an entry older than the one they hold. */
+  readonly occurredAt: number;
+  /** Application name, unique in the catalog (the key). */
+  readonly name: string;
+  readonly team: string;
+  readonly service: string;
+  /** Git remote of the application's repository. */
+  readonly repositoryUrl: string;
+  /** Default: "main". */
+  readonly defaultBranch?: string;
+  /** maven, gradle, npm, yarn, pnpm, go, pip or other. */
+  readonly buildTool: string;
+  /** Default: {}. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** The application was deleted from the catalog; the other fields are its last state. Default: false. */
+  readonly deleted?: boolean;
+}
 
 /** A change in the dependency inventory (topic shipshape.inventory, compacted, key: application + component). */
 export interface InventoryChange {
@@ -742,6 +786,7 @@ export interface ResourceUsageInput {
 
 /** Decoded value of each event type (latest schema version). */
 export interface EventTypeMap {
+  ApplicationCatalogEntry: ApplicationCatalogEntry;
   InventoryChange: InventoryChange;
   Notification: Notification;
   RunEvent: RunEvent;
@@ -752,6 +797,7 @@ export interface EventTypeMap {
 
 /** What `encode` accepts for each event type (fields with defaults optional). */
 export interface EventInputMap {
+  ApplicationCatalogEntry: ApplicationCatalogEntryInput;
   InventoryChange: InventoryChangeInput;
   Notification: NotificationInput;
   RunEvent: RunEventInput;
@@ -765,6 +811,7 @@ export type EventInputOf<K extends EventTypeName> = EventInputMap[K];
 
 /** Every Shipshape event, discriminated by `eventType`. End switches over it with a `never` check. */
 export type ShipshapeEvent =
+  | { readonly eventType: 'ApplicationCatalogEntry'; readonly value: ApplicationCatalogEntry }
   | { readonly eventType: 'InventoryChange'; readonly value: InventoryChange }
   | { readonly eventType: 'Notification'; readonly value: Notification }
   | { readonly eventType: 'RunEvent'; readonly value: RunEvent }
@@ -773,6 +820,7 @@ export type ShipshapeEvent =
   | { readonly eventType: 'StepResult'; readonly value: StepResult };
 
 export type ShipshapeEventInput =
+  | { readonly eventType: 'ApplicationCatalogEntry'; readonly value: ApplicationCatalogEntryInput }
   | { readonly eventType: 'InventoryChange'; readonly value: InventoryChangeInput }
   | { readonly eventType: 'Notification'; readonly value: NotificationInput }
   | { readonly eventType: 'RunEvent'; readonly value: RunEventInput }

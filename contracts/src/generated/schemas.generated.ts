@@ -6,6 +6,73 @@ import type { SchemaDefinition } from '../codec/schema.registry';
 /** Every version of every event schema, exactly as in contracts/schemas/<EventType>/v<N>.avsc. */
 export const SCHEMA_DEFINITIONS: readonly SchemaDefinition[] = [
   {
+    eventType: 'ApplicationCatalogEntry',
+    version: 1,
+    schema: {
+      "type": "record",
+      "name": "ApplicationCatalogEntry",
+      "namespace": "io.shipshape.events",
+      "doc": "An application of task-manager's catalog as it is now, published whenever it is imported, created, updated or deleted (topic shipshape.applications, compacted, key: application name). The latest entry per key is the application's state; deleted = true means it left the catalog.",
+      "fields": [
+        {
+          "name": "eventId",
+          "type": "string",
+          "doc": "Unique id of this message."
+        },
+        {
+          "name": "occurredAt",
+          "type": {
+            "type": "long",
+            "logicalType": "timestamp-millis"
+          },
+          "doc": "When the catalog changed: epoch milliseconds, UTC. Readers ignore an entry older than the one they hold."
+        },
+        {
+          "name": "name",
+          "type": "string",
+          "doc": "Application name, unique in the catalog (the key)."
+        },
+        {
+          "name": "team",
+          "type": "string"
+        },
+        {
+          "name": "service",
+          "type": "string"
+        },
+        {
+          "name": "repositoryUrl",
+          "type": "string",
+          "doc": "Git remote of the application's repository."
+        },
+        {
+          "name": "defaultBranch",
+          "type": "string",
+          "default": "main"
+        },
+        {
+          "name": "buildTool",
+          "type": "string",
+          "doc": "maven, gradle, npm, yarn, pnpm, go, pip or other."
+        },
+        {
+          "name": "labels",
+          "type": {
+            "type": "map",
+            "values": "string"
+          },
+          "default": {}
+        },
+        {
+          "name": "deleted",
+          "type": "boolean",
+          "default": false,
+          "doc": "The application was deleted from the catalog; the other fields are its last state."
+        }
+      ]
+    },
+  },
+  {
     eventType: 'InventoryChange',
     version: 1,
     schema: {

@@ -7,6 +7,18 @@ const T0 = Date.UTC(2025, 0, 15, 9, 30, 0);
  * any package may start from these; `sampleEvent` hands out a fresh copy.
  */
 export const EVENT_SAMPLES: { readonly [K in EventTypeName]: EventOf<K> } = {
+  ApplicationCatalogEntry: {
+    eventId: 'evt-app-0001',
+    occurredAt: T0 - 60_000,
+    name: 'order-service',
+    team: 'payments',
+    service: 'orders',
+    repositoryUrl: 'file:///srv/fleet/order-service.git',
+    defaultBranch: 'main',
+    buildTool: 'maven',
+    labels: { tier: 'critical' },
+    deleted: false,
+  },
   StepCommand: {
     eventId: 'evt-cmd-0001',
     stepId: 'run-42:change:1',

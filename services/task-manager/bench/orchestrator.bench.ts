@@ -57,8 +57,9 @@ async function main(): Promise<void> {
   const results = `bench.orch.${tag}.results`;
   const runEvents = `bench.orch.${tag}.events`;
   const notices = `bench.orch.${tag}.notices`;
+  const applications = `bench.orch.${tag}.applications`;
   const commandTopics = STEP_SERVICES.map((s) => `${prefix}${s}`);
-  const allTopics = [...commandTopics, results, runEvents, notices];
+  const allTopics = [...commandTopics, results, runEvents, notices, applications];
   await createTopics(infra.kafkaBrokers, allTopics.map((name) => ({ name, partitions: 6 })));
 
   const port = await getClosedPort();
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
       CONSUMER_GROUP_ID: `bench-tm-${tag}`,
       RUN_EVENTS_TOPIC: runEvents,
       NOTIFICATIONS_TOPIC: notices,
+      APPLICATIONS_TOPIC: applications,
       THROTTLE_STAGE_CONCURRENCY: JSON.stringify(STAGE_LIMITS),
       ORCHESTRATOR_POLL_MS: '100',
       ...(process.env.BENCH_PROFILE_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}` } : {}),

@@ -14,6 +14,8 @@ export interface TestTopics {
   readonly results: string;
   readonly runEvents: string;
   readonly notifications: string;
+  /** ApplicationCatalogEntry events of the catalog. */
+  readonly applications: string;
 }
 
 export async function createTestTopics(name: string, partitions = 3): Promise<TestTopics> {
@@ -25,14 +27,15 @@ export async function createTestTopics(name: string, partitions = 3): Promise<Te
     results: uniqueTopic(`${name}.results`),
     runEvents: uniqueTopic(`${name}.events`),
     notifications: uniqueTopic(`${name}.notices`),
+    applications: uniqueTopic(`${name}.applications`),
   };
-  await createTopics(kafkaBrokers, [...topics.commands, topics.results, topics.runEvents, topics.notifications].map((t) => ({ name: t, partitions })));
+  await createTopics(kafkaBrokers, [...topics.commands, topics.results, topics.runEvents, topics.notifications, topics.applications].map((t) => ({ name: t, partitions })));
   return topics;
 }
 
 export async function deleteTestTopics(topics: TestTopics): Promise<void> {
   const { kafkaBrokers } = await getTestInfra();
-  await deleteTopics(kafkaBrokers, [...topics.commands, topics.results, topics.runEvents, topics.notifications]).catch(() => undefined);
+  await deleteTopics(kafkaBrokers, [...topics.commands, topics.results, topics.runEvents, topics.notifications, topics.applications]).catch(() => undefined);
 }
 
 export async function bootTaskManager(db: TestDatabase, topics: TestTopics, env: Record<string, string> = {}): Promise<RunningServiceApp> {
@@ -48,6 +51,7 @@ export async function bootTaskManager(db: TestDatabase, topics: TestTopics, env:
       STEP_RESULTS_TOPIC: topics.results,
       RUN_EVENTS_TOPIC: topics.runEvents,
       NOTIFICATIONS_TOPIC: topics.notifications,
+      APPLICATIONS_TOPIC: topics.applications,
       ORCHESTRATOR_POLL_MS: '50',
       ...env,
     },

@@ -1,7 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { EVENT_TYPES, type ApplicationCatalogEntry } from '@shipshape/contracts';
+import { OutboxWriter, type OutboxMessage, type SqlExecutor } from '@shipshape/messaging';
+import { SERVICE_CONFIG } from '@shipshape/service-kit';
 import { DataSource, type EntityManager } from 'typeorm';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import type { TaskManagerConfig } from '../config/task-manager.config';
 import { badRequest, fieldErrors, notFound, type FieldError } from '../http/validation';
 import { applicationPatchSchema, applicationSchema, type ApplicationPatch, type ApplicationRecord, type ApplicationSpec } from './application.schema';
 
@@ -99,9 +104,29 @@ export function parseFleet(input: unknown): { applications: ApplicationSpec[] } 
   return errors.length > 0 ? { errors } : { applications };
 }
 
+/** The catalog entry other services keep their copy of the catalog from (detection-service rescans every application). */
+export function catalogEntry(a: ApplicationRecord, deleted = false, occurredAt = Date.now()): ApplicationCatalogEntry {
+  return {
+    eventId: randomUUID(),
+    occurredAt,
+    name: a.name,
+    team: a.team,
+    service: a.service,
+    repositoryUrl: a.repositoryUrl,
+    defaultBranch: a.defaultBranch,
+    buildTool: a.buildTool,
+    labels: a.labels,
+    deleted,
+  };
+}
+
 @Injectable()
 export class CatalogService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly outbox: OutboxWriter,
+    @Inject(SERVICE_CONFIG) private readonly config: Pick<TaskManagerConfig, 'APPLICATIONS_TOPIC'>,
+  ) {}
 
   /** Imports a fleet: all or nothing, upserting by name. */
   async import(input: unknown): Promise<ImportOutcome> {
@@ -115,6 +140,7 @@ export class CatalogService {
         if (row!.inserted) created++;
         applications.push(toRecord(row!));
       }
+      await this.publish(tx, applications);
       return { created, updated: applications.length - created, applications };
     });
   }
@@ -122,10 +148,14 @@ export class CatalogService {
   async create(body: unknown): Promise<ApplicationRecord> {
     const parsed = applicationSchema.safeParse(body ?? {});
     if (!parsed.success) throw badRequest(fieldErrors(parsed.error));
-    const existing = await this.dataSource.query('SELECT 1 FROM applications WHERE name = $1', [parsed.data.name]);
-    if (existing.length > 0) throw badRequest([{ field: 'name', message: `an application named ${parsed.data.name} exists already` }]);
-    const [row] = (await this.dataSource.query(UPSERT, upsertParams(parsed.data))) as ApplicationRow[];
-    return toRecord(row!);
+    return this.dataSource.transaction(async (tx) => {
+      const existing = await tx.query('SELECT 1 FROM applications WHERE name = $1', [parsed.data.name]);
+      if (existing.length > 0) throw badRequest([{ field: 'name', message: `an application named ${parsed.data.name} exists already` }]);
+      const [row] = (await tx.query(UPSERT, upsertParams(parsed.data))) as ApplicationRow[];
+      const record = toRecord(row!);
+      await this.publish(tx, [record]);
+      return record;
+    });
   }
 
   async list(filter: { team?: string; service?: string }): Promise<ApplicationRecord[]> {
@@ -152,15 +182,31 @@ export class CatalogService {
       ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
       commands: { ...current.commands, ...(patch.commands ?? {}) },
     };
-    const [row] = (await this.dataSource.query(UPSERT, upsertParams(next))) as ApplicationRow[];
-    return toRecord(row!);
+    return this.dataSource.transaction(async (tx) => {
+      const [row] = (await tx.query(UPSERT, upsertParams(next))) as ApplicationRow[];
+      const record = toRecord(row!);
+      await this.publish(tx, [record]);
+      return record;
+    });
   }
 
   async remove(name: string): Promise<void> {
-    await this.get(name);
-    const used = await this.dataSource.query('SELECT 1 FROM runs r JOIN applications a ON a.id = r.application_id WHERE a.name = $1 LIMIT 1', [name]);
-    if (used.length > 0) throw badRequest([{ field: 'name', message: `application ${name} has runs and cannot be deleted` }]);
-    await this.dataSource.query('DELETE FROM applications WHERE name = $1', [name]);
+    await this.dataSource.transaction(async (tx) => {
+      const current = await this.get(name, tx);
+      const used = await tx.query('SELECT 1 FROM runs r JOIN applications a ON a.id = r.application_id WHERE a.name = $1 LIMIT 1', [name]);
+      if (used.length > 0) throw badRequest([{ field: 'name', message: `application ${name} has runs and cannot be deleted` }]);
+      await tx.query('DELETE FROM applications WHERE name = $1', [name]);
+      await this.publish(tx, [current], true);
+    });
+  }
+
+  /** Every catalog change goes out through the outbox in the transaction that made it (key: application name). */
+  private async publish(tx: SqlExecutor, applications: readonly ApplicationRecord[], deleted = false): Promise<void> {
+    const now = Date.now();
+    await this.outbox.addMany(
+      tx,
+      applications.map((a): OutboxMessage => ({ topic: this.config.APPLICATIONS_TOPIC, key: a.name, eventType: EVENT_TYPES.applicationCatalogEntry, value: catalogEntry(a, deleted, now) })),
+    );
   }
 }
 

@@ -33,6 +33,8 @@ export const taskManagerConfigSchema = baseConfigSchema.extend({
   CONSUMER_GROUP_ID: z.string().min(1).optional(),
   RUN_EVENTS_TOPIC: z.string().min(1).default(TOPICS.runEvents),
   NOTIFICATIONS_TOPIC: z.string().min(1).default(TOPICS.notifications),
+  /** Where every catalog change goes as an ApplicationCatalogEntry (compacted, key: application name). */
+  APPLICATIONS_TOPIC: z.string().min(1).default(TOPICS.applications),
   /** How often the pollers look for queued steps, passed deadlines and due retries. */
   ORCHESTRATOR_POLL_MS: positiveInt(250),
   /** Steps in flight at once over all tasks; unset: no global limit. */
