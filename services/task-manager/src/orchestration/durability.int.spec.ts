@@ -166,4 +166,34 @@ describe('durability', () => {
     expect(order!.b_first.getTime()).toBeLessThan(order!.a_last.getTime());
     expect(peer.duplicates()).toEqual([]);
   });
+
+  it('never exceeds a per-stage hourly rate limit across two tasks; the window slides', async () => {
+    const { db, topics, peer } = await setup('tm_rate');
+    const app = await boot(db, topics, { THROTTLE_STAGE_RATE_PER_HOUR: '{"review":3}' });
+    const pipeline = { pipeline: { stages: [{ name: 'change' }, { name: 'review' }] } };
+    const taskA = await startTask(app.url, 8, { ...pipeline, selection: { teams: ['team-0', 'team-1'] } });
+    const taskB = await startTask(app.url, 8, { ...pipeline, selection: { teams: ['team-2', 'team-3'] } });
+    const reviews = () => peer.commands.filter((c) => c.stage === 'review');
+    const reviewSteps = async () =>
+      Object.fromEntries((await sql<{ status: string; n: number }>(db, `SELECT status, count(*)::int AS n FROM steps WHERE stage = 'review' GROUP BY status`)).map((r) => [r.status, r.n]));
+
+    // Every change is done and 8 reviews wait: 3 went out in this hour, 5 stay queued poll after poll.
+    await waitFor(async () => reviews().length === 3 && (await reviewSteps()).queued === 5, { timeoutMs: 20_000, description: '3 reviews dispatched, 5 queued' });
+    await new Promise((r) => setTimeout(r, 1500)); // 30 polls of 50 ms
+    expect(reviews()).toHaveLength(3);
+    expect(await reviewSteps()).toEqual({ succeeded: 3, queued: 5 });
+    // Both tasks compete for the one budget: reviews of each are waiting behind it.
+    const waiting = await sql<{ task_id: string }>(db, `SELECT DISTINCT task_id FROM steps WHERE stage = 'review' AND status = 'queued'`);
+    expect(waiting.map((w) => w.task_id).sort()).toEqual([taskA.taskId, taskB.taskId].sort());
+
+    // An hour later (dispatch times moved back), the next 3 go out, and again no more.
+    await sql(db, `UPDATE steps SET dispatched_at = dispatched_at - interval '61 minutes' WHERE stage = 'review' AND dispatched_at IS NOT NULL`);
+    await waitFor(() => reviews().length === 6, { timeoutMs: 10_000, description: '3 more reviews in the next hour' });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(reviews()).toHaveLength(6);
+    expect(await reviewSteps()).toEqual({ succeeded: 6, queued: 2 });
+    expect((await statuses(db)).succeeded).toBe(6);
+    expect(taskA.length + taskB.length).toBe(8);
+    expect(peer.duplicates()).toEqual([]);
+  });
 });
