@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { transactionWithRetry } from '../db/transaction-retry';
 import { conflict, notFound, requireUuid } from '../http/validation';
 import { RunEngine } from '../orchestration/run-engine';
 import type { ControlEvent, RunState } from '../orchestration/run-state';
@@ -52,7 +53,7 @@ export class RunsService {
   /** Applies a control; an illegal one is a 409 that says why. */
   async control(id: string, control: ControlEvent): Promise<RunView> {
     requireUuid('run', id);
-    const result = await this.dataSource.transaction((tx) => this.engine.apply(tx, id, { type: 'control', control }));
+    const result = await transactionWithRetry(this.dataSource, (tx) => this.engine.apply(tx, id, { type: 'control', control }));
     if (result === null) throw notFound('run', id);
     if (result.kind === 'refused') throw conflict(result.reason, { control: result.control });
     if (result.kind === 'ignored') throw conflict(result.reason);

@@ -6,6 +6,7 @@ import { SERVICE_CONFIG } from '@shipshape/service-kit';
 import { DataSource } from 'typeorm';
 import type { ApplicationRecord } from '../catalog/application.schema';
 import { toRecord } from '../catalog/catalog.service';
+import { transactionWithRetry } from '../db/transaction-retry';
 import type { TaskManagerConfig } from '../config/task-manager.config';
 import { badRequest, conflict, fieldErrors, notFound, requireUuid, type FieldError } from '../http/validation';
 import { initialRunState, isFinished } from '../orchestration/run-machine';
@@ -176,7 +177,7 @@ export class TasksService {
 
   /** Starts every run of a planned task (409 when it was started before). */
   async start(id: string): Promise<TaskView> {
-    return this.dataSource.transaction(async (tx) => {
+    return transactionWithRetry(this.dataSource, async (tx) => {
       const task = await this.row(tx, id, true);
       if (task.status !== 'planned') throw conflict(`task is ${task.status}; only a planned task can be started`);
       await tx.query(`UPDATE tasks SET status = 'running', started_at = now() WHERE id = $1`, [id]);
@@ -187,9 +188,13 @@ export class TasksService {
     });
   }
 
-  /** pause | resume | abort every run of a task that the control applies to. */
+  /**
+   * pause | resume | abort every run of a task that the control applies to. It locks the runs in id
+   * order while a result batch locks them in message order, so the two can deadlock; Postgres then
+   * cancels one, and when it is this one the whole control runs again (transactionWithRetry).
+   */
   async control(id: string, type: 'pause' | 'resume' | 'abort'): Promise<TaskControlOutcome> {
-    return this.dataSource.transaction(async (tx) => {
+    return transactionWithRetry(this.dataSource, async (tx) => {
       const task = await this.row(tx, id, true);
       const allowed: Record<typeof type, readonly TaskStatus[]> = { pause: ['running'], resume: ['paused'], abort: ['running', 'paused', 'planned'] };
       if (!allowed[type].includes(task.status)) throw conflict(`task is ${task.status}; cannot ${type} it`);
