@@ -1,5 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+
+/** What a TypeORM DataSource offers for this: a transaction around some work. */
+export interface Transactional {
+  transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T>;
+}
 
 /** Postgres codes after which the whole transaction may simply run again: deadlock_detected, serialization_failure. */
 export const RETRYABLE_TRANSACTION_CODES = ['40P01', '40001'] as const;
@@ -23,7 +28,7 @@ export interface TransactionRetryOptions {
  * deadlock or a serialization conflict (e.g. a task control locking its runs in id order while a
  * result batch locks them in message order). Other errors (409s, 404s...) pass through at once.
  */
-export async function transactionWithRetry<T>(dataSource: Pick<DataSource, 'transaction'>, work: (tx: EntityManager) => Promise<T>, options: TransactionRetryOptions = {}): Promise<T> {
+export async function transactionWithRetry<T>(dataSource: Transactional, work: (tx: EntityManager) => Promise<T>, options: TransactionRetryOptions = {}): Promise<T> {
   const attempts = options.attempts ?? 5;
   let delayMs = options.initialDelayMs ?? 20;
   for (let attempt = 1; ; attempt++) {
