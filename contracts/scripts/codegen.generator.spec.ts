@@ -54,7 +54,7 @@ describe('codegen', () => {
 
   it('renders enums as string-literal unions and the ShipshapeEvent union keyed by event type', () => {
     const events = fileContent(generate(contractsRoot), 'events.generated.ts');
-    expect(events).toContain("export const STEP_OUTCOME_SYMBOLS = ['SUCCEEDED', 'FAILED', 'PROGRESS'] as const;");
+    expect(events).toContain("export const STEP_OUTCOME_SYMBOLS = ['SUCCEEDED', 'FAILED', 'PROGRESS', 'ABORTED'] as const;");
     expect(events).toContain('export type StepOutcome = (typeof STEP_OUTCOME_SYMBOLS)[number];');
     expect(events).toContain("import type { ErrorClass } from '../error-classes';");
     expect(events).toContain("  | { readonly eventType: 'StepResult'; readonly value: StepResult }");
@@ -101,7 +101,7 @@ describe('codegen', () => {
       branches[1].symbols = [...branches[1].symbols, 'COSMIC_RAY'];
       return { ...s, fields: [...fields, { name: 'note', type: ['null', 'string'], default: null }] };
     });
-    expect(() => generateFromDefinitions(drifted)).toThrow(/ErrorClass symbols .* in StepResult\/v3.avsc differ from ErrorClass in \.\.\/error-classes\.ts/);
+    expect(() => generateFromDefinitions(drifted)).toThrow(/ErrorClass symbols .* in StepResult\/v4.avsc differ from ErrorClass in \.\.\/error-classes\.ts/);
   });
 });
 

@@ -77,7 +77,7 @@ describe('AvroCodec round trip', () => {
     const decoded = codec.decode(bytes);
 
     expect(decoded.writerVersion).toBe(1);
-    expect(decoded.readerVersion).toBe(2);
+    expect(decoded.readerVersion).toBe(LATEST_SCHEMA_VERSIONS.StepResult);
     expect(bytes.subarray(2, 10)).toEqual(codec.fingerprintOf('StepResult', 1));
     expect(decoded.value).toMatchObject({ ...EVENT_SAMPLES.StepResult, links: [], retryAfterMs: null });
   });
@@ -131,7 +131,7 @@ describe('AvroCodec round trip', () => {
 
     const asV1 = codec.decodeAs(bytes, 'StepResult', 1);
 
-    expect(asV1.writerVersion).toBe(2);
+    expect(asV1.writerVersion).toBe(LATEST_SCHEMA_VERSIONS.StepResult);
     expect(asV1.readerVersion).toBe(1);
     expect(asV1.value).not.toHaveProperty('links');
     expect(asV1.value).not.toHaveProperty('retryAfterMs');
@@ -143,7 +143,7 @@ describe('AvroCodec round trip', () => {
     fp.fill(0);
     expect(codec.fingerprintOf('StepResult')).not.toEqual(fp);
     expect(codec.fingerprintOf('StepResult', 1)).not.toEqual(codec.fingerprintOf('StepResult', 2));
-    expect(codec.fingerprintOf('StepResult')).toEqual(codec.fingerprintOf('StepResult', 2));
+    expect(codec.fingerprintOf('StepResult')).toEqual(codec.fingerprintOf('StepResult', LATEST_SCHEMA_VERSIONS.StepResult));
   });
 
   it('grows its scratch buffer for large events', () => {
@@ -188,7 +188,7 @@ describe('AvroCodec validation', () => {
 
   it('rejects an unknown event type', () => {
     expectCodecError(() => codec.encode('Nope' as EventTypeName, {}), UnknownSchemaError, 'CONTRACTS.UNKNOWN_SCHEMA');
-    expectCodecError(() => codec.fingerprintOf('StepResult', 3), UnknownSchemaError, 'CONTRACTS.UNKNOWN_SCHEMA');
+    expectCodecError(() => codec.fingerprintOf('StepResult', LATEST_SCHEMA_VERSIONS.StepResult + 1), UnknownSchemaError, 'CONTRACTS.UNKNOWN_SCHEMA');
   });
 });
 

@@ -25,16 +25,42 @@ function fieldNames(entry: RegisteredSchema): string[] {
   return (entry.type as unknown as { fields: { name: string }[] }).fields.map((f) => f.name);
 }
 
-/** Writes `values` with `writer`, reads them with `reader` through a resolver, and checks shared fields survive. */
+/** Every named enum of a schema: its symbols and default. */
+function enumsOf(schema: unknown, out = new Map<string, { symbols: string[]; default?: string }>()): Map<string, { symbols: string[]; default?: string }> {
+  if (Array.isArray(schema)) for (const s of schema) enumsOf(s, out);
+  else if (schema !== null && typeof schema === 'object') {
+    const s = schema as Record<string, unknown>;
+    if (s['type'] === 'enum' && typeof s['name'] === 'string') out.set(s['name'].replace(/^.*\./, ''), { symbols: s['symbols'] as string[], default: s['default'] as string | undefined });
+    for (const value of Object.values(s)) enumsOf(value, out);
+  }
+  return out;
+}
+
+/** A symbol the reader's enum does not know reads as the reader's enum default (Avro resolution): what the reader must see. */
+function symbolFallbacks(writer: RegisteredSchema, reader: RegisteredSchema): Map<string, string> {
+  const json = (r: RegisteredSchema) => SCHEMA_DEFINITIONS.find((d) => d.eventType === r.eventType && d.version === r.version)?.schema;
+  const readerEnums = enumsOf(json(reader));
+  const fallbacks = new Map<string, string>();
+  for (const [name, written] of enumsOf(json(writer))) {
+    const read = readerEnums.get(name);
+    if (read?.default === undefined) continue;
+    for (const symbol of written.symbols) if (!read.symbols.includes(symbol)) fallbacks.set(symbol, read.default);
+  }
+  return fallbacks;
+}
+
+/** Writes `values` with `writer`, reads them with `reader` through a resolver, and checks shared fields survive (newer enum symbols as the reader's default). */
 function expectReadable(writer: RegisteredSchema, reader: RegisteredSchema, values: readonly unknown[]): void {
   const resolver = reader.type.createResolver(writer.type);
   const shared = fieldNames(writer).filter((name) => fieldNames(reader).includes(name));
+  const fallbacks = symbolFallbacks(writer, reader);
+  const asRead = (json: string | undefined) => [...fallbacks].reduce((text, [symbol, fallback]) => text?.replaceAll(`"${symbol}"`, `"${fallback}"`), json);
   for (const value of values) {
     const bytes = writer.type.toBuffer(value);
     const read = reader.type.fromBuffer(bytes, resolver) as Record<string, unknown>;
     expect(reader.type.isValid(read)).toBe(true);
     for (const name of shared) {
-      expect(JSON.stringify(read[name])).toBe(JSON.stringify((value as Record<string, unknown>)[name]));
+      expect(JSON.stringify(read[name])).toBe(asRead(JSON.stringify((value as Record<string, unknown>)[name])));
     }
   }
 }
@@ -42,7 +68,7 @@ function expectReadable(writer: RegisteredSchema, reader: RegisteredSchema, valu
 describe('schema evolution', () => {
   it('keeps at least one real second version (StepResult v2)', () => {
     const versions = registry.versions('StepResult');
-    expect(versions.map((v) => v.version)).toEqual([1, 2]);
+    expect(versions.map((v) => v.version).slice(0, 2)).toEqual([1, 2]);
     expect(fieldNames(versions[1]!).filter((f) => !fieldNames(versions[0]!).includes(f))).toEqual(['links', 'retryAfterMs']);
   });
 
@@ -71,6 +97,21 @@ describe('schema evolution', () => {
     const { links: _links, retryAfterMs: _retry, ...asV1 } = EVENT_SAMPLES.StepResult;
     const read = v2!.type.fromBuffer(v1!.type.toBuffer(asV1), v2!.type.createResolver(v1!.type));
     expect(read).toMatchObject({ ...asV1, links: [], retryAfterMs: null });
+  });
+
+  it('forward: an outcome a reader does not know (ABORTED, since v3) reads as PROGRESS (no decision)', () => {
+    const [v1, v2, v3] = registry.versions('StepResult');
+    const bytes = v3!.type.toBuffer({ ...EVENT_SAMPLES.StepResult, outcome: 'ABORTED', errorClass: null });
+    expect(v2!.type.fromBuffer(bytes, v2!.type.createResolver(v3!.type))).toMatchObject({ outcome: 'PROGRESS' });
+    expect(v1!.type.fromBuffer(bytes, v1!.type.createResolver(v3!.type))).toMatchObject({ outcome: 'PROGRESS' });
+  });
+
+  it('forward: a StepCommand control reads, in v1, as a repeat of the step (the field is dropped)', () => {
+    const [v1, v2] = registry.versions('StepCommand');
+    const bytes = v2!.type.toBuffer({ ...EVENT_SAMPLES.StepCommand, control: 'PAUSE' });
+    const read = v1!.type.fromBuffer(bytes, v1!.type.createResolver(v2!.type)) as Record<string, unknown>;
+    expect(read).not.toHaveProperty('control');
+    expect(read['stepId']).toBe(EVENT_SAMPLES.StepCommand.stepId);
   });
 });
 

@@ -24,8 +24,8 @@ export const LATEST_SCHEMA_VERSIONS = {
   Notification: 1,
   RunEvent: 1,
   RuntimeInstanceEvent: 1,
-  StepCommand: 1,
-  StepResult: 2,
+  StepCommand: 2,
+  StepResult: 3,
 } as const satisfies Record<EventTypeName, number>;
 
 export function isEventTypeName(value: string): value is EventTypeName {
@@ -67,9 +67,14 @@ export const INSTANCE_STATE_SYMBOLS = ['STARTED', 'REPLACED', 'STOPPED'] as cons
 /** REPLACED: the instance now runs another version. */
 export type InstanceState = (typeof INSTANCE_STATE_SYMBOLS)[number];
 
-/** Readers that do not know a newer symbol read PROGRESS (no decision). Schema default: PROGRESS. */
-export const STEP_OUTCOME_SYMBOLS = ['SUCCEEDED', 'FAILED', 'PROGRESS'] as const;
-/** Readers that do not know a newer symbol read PROGRESS (no decision). Schema default: PROGRESS. */
+/** A manual control of a step in progress. Readers that do not know a newer symbol read UNKNOWN (and ignore it). Schema default: UNKNOWN. */
+export const STEP_CONTROL_SYMBOLS = ['UNKNOWN', 'PAUSE', 'RESUME', 'PROMOTE', 'ABORT'] as const;
+/** A manual control of a step in progress. Readers that do not know a newer symbol read UNKNOWN (and ignore it). Schema default: UNKNOWN. */
+export type StepControl = (typeof STEP_CONTROL_SYMBOLS)[number];
+
+/** Readers that do not know a newer symbol read PROGRESS (no decision). ABORTED (since v3): a person stopped the step (a release: aborted and rolled back); no error class. Schema default: PROGRESS. */
+export const STEP_OUTCOME_SYMBOLS = ['SUCCEEDED', 'FAILED', 'PROGRESS', 'ABORTED'] as const;
+/** Readers that do not know a newer symbol read PROGRESS (no decision). ABORTED (since v3): a person stopped the step (a release: aborted and rolled back); no error class. Schema default: PROGRESS. */
 export type StepOutcome = (typeof STEP_OUTCOME_SYMBOLS)[number];
 
 /** The symbols of every Avro enum in the latest schemas, by enum name. */
@@ -82,7 +87,8 @@ export const AVRO_ENUM_SYMBOLS = {
   ErrorClass: ['TRANSIENT', 'TIMEOUT', 'RATE_LIMITED', 'INTERNAL', 'TEST_FLAKY', 'MERGE_CONFLICT', 'COMPILE_ERROR', 'TEST_FAILURE', 'DEPENDENCY_RESOLUTION', 'ENV_CONFIG', 'HEALTH_GATE_FAILED', 'DETECTION_MISMATCH', 'NOT_APPLICABLE', 'INVALID_INPUT'],
   UpgradeKind: ['COMPONENT', 'SIDECAR'],
   InstanceState: ['STARTED', 'REPLACED', 'STOPPED'],
-  StepOutcome: ['SUCCEEDED', 'FAILED', 'PROGRESS'],
+  StepControl: ['UNKNOWN', 'PAUSE', 'RESUME', 'PROMOTE', 'ABORT'],
+  StepOutcome: ['SUCCEEDED', 'FAILED', 'PROGRESS', 'ABORTED'],
 } as const;
 
 /** An application of task-manager's catalog as it is now, published whenever it is imported, created, updated or deleted (topic shipshape.applications, compacted, key: application name). The latest entry per key is the application's state; deleted = true means it left the catalog. */
@@ -441,6 +447,8 @@ export interface StepCommand {
   readonly resources: readonly Resource[];
   /** Part of a dry-run task: stop before anything leaves the test environment. */
   readonly dryRun: boolean;
+  /** Since v2. null: a step to run. Set: not a new step but a manual control of the step stepId already in progress (release: PAUSE, RESUME, PROMOTE skips the rest of the bake, ABORT rolls back); eventId is new, the other fields repeat the step's command. A reader that does not know this field sees a repeat of the step, which it already handles idempotently. */
+  readonly control: StepControl | null;
 }
 
 /** What `encode` accepts for StepCommand: fields with a schema default may be left out. */
@@ -469,6 +477,8 @@ export interface StepCommandInput {
   readonly resources?: readonly ResourceInput[];
   /** Part of a dry-run task: stop before anything leaves the test environment. Default: false. */
   readonly dryRun?: boolean;
+  /** Since v2. null: a step to run. Set: not a new step but a manual control of the step stepId already in progress (release: PAUSE, RESUME, PROMOTE skips the rest of the bake, ABORT rolls back); eventId is new, the other fields repeat the step's command. A reader that does not know this field sees a repeat of the step, which it already handles idempotently. Default: null. */
+  readonly control?: StepControl | null;
 }
 
 /** The application the run upgrades, as the catalog knows it. */

@@ -1150,6 +1150,508 @@ export const SCHEMA_DEFINITIONS: readonly SchemaDefinition[] = [
     },
   },
   {
+    eventType: 'StepCommand',
+    version: 2,
+    schema: {
+      "type": "record",
+      "name": "StepCommand",
+      "namespace": "io.shipshape.events",
+      "doc": "A self-contained stage step for one service (topic shipshape.step.commands.<service>, key: run id).",
+      "fields": [
+        {
+          "name": "eventId",
+          "type": "string",
+          "doc": "Unique id of this message."
+        },
+        {
+          "name": "stepId",
+          "type": "string",
+          "doc": "Deterministic from (runId, stage, attempt); consumers are idempotent on it."
+        },
+        {
+          "name": "runId",
+          "type": "string"
+        },
+        {
+          "name": "taskId",
+          "type": "string"
+        },
+        {
+          "name": "stage",
+          "type": "string",
+          "doc": "Stage name, see STAGES in contracts (change, test-deploy, ..., branch-release, env-release)."
+        },
+        {
+          "name": "attempt",
+          "type": "int",
+          "doc": "1 for the first attempt."
+        },
+        {
+          "name": "issuedAt",
+          "type": {
+            "type": "long",
+            "logicalType": "timestamp-millis"
+          },
+          "doc": "When the orchestrator issued the step: epoch milliseconds, UTC."
+        },
+        {
+          "name": "deadline",
+          "type": {
+            "type": "long",
+            "logicalType": "timestamp-millis"
+          },
+          "doc": "Epoch milliseconds, UTC. The step must have finished by then; past it the orchestrator counts TIMEOUT."
+        },
+        {
+          "name": "application",
+          "type": {
+            "type": "record",
+            "name": "Application",
+            "doc": "The application the run upgrades, as the catalog knows it.",
+            "fields": [
+              {
+                "name": "name",
+                "type": "string"
+              },
+              {
+                "name": "team",
+                "type": "string",
+                "doc": "Owning team; notifications are routed to it."
+              },
+              {
+                "name": "repositoryUrl",
+                "type": "string",
+                "doc": "Git remote URL (any URL git accepts, including a local path)."
+              },
+              {
+                "name": "defaultBranch",
+                "type": "string"
+              },
+              {
+                "name": "buildTool",
+                "type": "string",
+                "doc": "e.g. maven, gradle, npm."
+              },
+              {
+                "name": "commands",
+                "type": {
+                  "type": "record",
+                  "name": "ApplicationCommands",
+                  "doc": "Shell commands run in the repository root; null: the build tool's default.",
+                  "fields": [
+                    {
+                      "name": "build",
+                      "type": [
+                        "null",
+                        "string"
+                      ],
+                      "default": null
+                    },
+                    {
+                      "name": "test",
+                      "type": [
+                        "null",
+                        "string"
+                      ],
+                      "default": null
+                    },
+                    {
+                      "name": "start",
+                      "type": [
+                        "null",
+                        "string"
+                      ],
+                      "default": null
+                    }
+                  ]
+                },
+                "default": {
+                  "build": null,
+                  "test": null,
+                  "start": null
+                }
+              },
+              {
+                "name": "labels",
+                "type": {
+                  "type": "map",
+                  "values": "string"
+                },
+                "default": {},
+                "doc": "Free-form catalog labels."
+              }
+            ]
+          }
+        },
+        {
+          "name": "componentChange",
+          "type": {
+            "type": "record",
+            "name": "ComponentChange",
+            "doc": "The change a task makes: which component, from which versions, to which version.",
+            "fields": [
+              {
+                "name": "kind",
+                "type": {
+                  "type": "enum",
+                  "name": "UpgradeKind",
+                  "doc": "COMPONENT: a library the code depends on; SIDECAR: an agent or mesh sidecar version (little or no code change).",
+                  "symbols": [
+                    "COMPONENT",
+                    "SIDECAR"
+                  ],
+                  "default": "COMPONENT"
+                },
+                "default": "COMPONENT"
+              },
+              {
+                "name": "ecosystem",
+                "type": "string",
+                "doc": "Package ecosystem, e.g. maven, npm."
+              },
+              {
+                "name": "coordinates",
+                "type": "string",
+                "doc": "Component coordinates in that ecosystem, e.g. com.example:rpc-client."
+              },
+              {
+                "name": "fromRange",
+                "type": "string",
+                "doc": "Versions to upgrade, e.g. \">=1.0 <2.0\"."
+              },
+              {
+                "name": "toVersion",
+                "type": "string",
+                "doc": "Target version, e.g. 2.0.0."
+              }
+            ]
+          }
+        },
+        {
+          "name": "rules",
+          "type": {
+            "type": "array",
+            "items": {
+              "type": "record",
+              "name": "Rule",
+              "doc": "An upgrade recipe to apply and its options.",
+              "fields": [
+                {
+                  "name": "recipe",
+                  "type": "string",
+                  "doc": "Dotted recipe name, e.g. shipshape.maven.UpgradeDependencyVersion."
+                },
+                {
+                  "name": "optionsJson",
+                  "type": "string",
+                  "default": "{}",
+                  "doc": "Recipe options as a JSON object."
+                }
+              ]
+            }
+          },
+          "default": []
+        },
+        {
+          "name": "parameters",
+          "type": {
+            "type": "record",
+            "name": "StepParameters",
+            "doc": "Service- and stage-specific parameters. Each service has its own optional record; a new service or parameter is a new optional field with a default, so old readers and writers keep working.",
+            "fields": [
+              {
+                "name": "change",
+                "default": null,
+                "doc": "For change-service stages (change, review, merge, branch-release).",
+                "type": [
+                  "null",
+                  {
+                    "type": "record",
+                    "name": "ChangeStepParameters",
+                    "fields": [
+                      {
+                        "name": "branchName",
+                        "type": "string",
+                        "doc": "Branch the change is made on (deterministic per task and application)."
+                      },
+                      {
+                        "name": "commitMessage",
+                        "type": [
+                          "null",
+                          "string"
+                        ],
+                        "default": null
+                      },
+                      {
+                        "name": "mergeRequestTitle",
+                        "type": [
+                          "null",
+                          "string"
+                        ],
+                        "default": null
+                      },
+                      {
+                        "name": "mergeRequestId",
+                        "type": [
+                          "null",
+                          "string"
+                        ],
+                        "default": null,
+                        "doc": "Set for review and merge: the merge request opened by the change stage."
+                      },
+                      {
+                        "name": "reviewers",
+                        "type": {
+                          "type": "array",
+                          "items": "string"
+                        },
+                        "default": []
+                      },
+                      {
+                        "name": "rebase",
+                        "type": "boolean",
+                        "default": false,
+                        "doc": "Rebase onto the default branch first (retry after MERGE_CONFLICT)."
+                      },
+                      {
+                        "name": "autoMerge",
+                        "type": "boolean",
+                        "default": false
+                      }
+                    ]
+                  }
+                ]
+              },
+              {
+                "name": "testEnv",
+                "default": null,
+                "doc": "For test-env-service stages (test-deploy, test-verify, env-release).",
+                "type": [
+                  "null",
+                  {
+                    "type": "record",
+                    "name": "TestEnvStepParameters",
+                    "fields": [
+                      {
+                        "name": "gitRef",
+                        "type": "string",
+                        "doc": "Branch or commit to deploy."
+                      },
+                      {
+                        "name": "environmentId",
+                        "type": [
+                          "null",
+                          "string"
+                        ],
+                        "default": null,
+                        "doc": "Set for test-verify and env-release: the environment test-deploy created."
+                      },
+                      {
+                        "name": "driver",
+                        "type": "string",
+                        "default": "local",
+                        "doc": "Environment driver, e.g. local, kubernetes."
+                      },
+                      {
+                        "name": "testCommand",
+                        "type": [
+                          "null",
+                          "string"
+                        ],
+                        "default": null,
+                        "doc": "Overrides the application's test command."
+                      },
+                      {
+                        "name": "flakyRetries",
+                        "type": "int",
+                        "default": 1,
+                        "doc": "Re-runs of failed tests before a failure counts."
+                      }
+                    ]
+                  }
+                ]
+              },
+              {
+                "name": "release",
+                "default": null,
+                "doc": "For release-service stages (release).",
+                "type": [
+                  "null",
+                  {
+                    "type": "record",
+                    "name": "ReleaseStepParameters",
+                    "fields": [
+                      {
+                        "name": "gitRef",
+                        "type": "string",
+                        "doc": "Merged commit or tag to release."
+                      },
+                      {
+                        "name": "runtime",
+                        "type": "string",
+                        "default": "local",
+                        "doc": "Runtime adapter, e.g. local, kubernetes, webhook."
+                      },
+                      {
+                        "name": "trafficSteps",
+                        "type": {
+                          "type": "array",
+                          "items": "int"
+                        },
+                        "default": [
+                          10,
+                          50,
+                          100
+                        ],
+                        "doc": "Percent of instances on the new version at each gray step."
+                      },
+                      {
+                        "name": "observeSeconds",
+                        "type": "int",
+                        "default": 60,
+                        "doc": "Health observation window per step."
+                      },
+                      {
+                        "name": "maxErrorRate",
+                        "type": "double",
+                        "default": 0.01,
+                        "doc": "Health gate: roll back above this error rate."
+                      },
+                      {
+                        "name": "autoRollback",
+                        "type": "boolean",
+                        "default": true
+                      }
+                    ]
+                  }
+                ]
+              },
+              {
+                "name": "detect",
+                "default": null,
+                "doc": "For detection-service stages (detect).",
+                "type": [
+                  "null",
+                  {
+                    "type": "record",
+                    "name": "DetectStepParameters",
+                    "fields": [
+                      {
+                        "name": "checkSource",
+                        "type": "boolean",
+                        "default": true
+                      },
+                      {
+                        "name": "checkRuntime",
+                        "type": "boolean",
+                        "default": true
+                      },
+                      {
+                        "name": "gitRef",
+                        "type": [
+                          "null",
+                          "string"
+                        ],
+                        "default": null,
+                        "doc": "Commit whose source to inspect; null: the default branch head."
+                      },
+                      {
+                        "name": "expectedCommit",
+                        "type": [
+                          "null",
+                          "string"
+                        ],
+                        "default": null,
+                        "doc": "Commit the running instances must report."
+                      }
+                    ]
+                  }
+                ]
+              },
+              {
+                "name": "extra",
+                "type": {
+                  "type": "map",
+                  "values": "string"
+                },
+                "default": {},
+                "doc": "Parameters not (yet) modelled above."
+              }
+            ]
+          },
+          "default": {
+            "change": null,
+            "testEnv": null,
+            "release": null,
+            "detect": null,
+            "extra": {}
+          }
+        },
+        {
+          "name": "resources",
+          "type": {
+            "type": "array",
+            "items": {
+              "type": "record",
+              "name": "Resource",
+              "doc": "A resource in a run's ledger (branch, merge request, test environment, canary instances, ...).",
+              "fields": [
+                {
+                  "name": "kind",
+                  "type": "string",
+                  "doc": "What it is, e.g. branch, merge-request, test-environment, canary-instance."
+                },
+                {
+                  "name": "id",
+                  "type": "string",
+                  "doc": "Identifier unique within the kind, stable across retries of the same step."
+                },
+                {
+                  "name": "attributes",
+                  "type": {
+                    "type": "map",
+                    "values": "string"
+                  },
+                  "default": {},
+                  "doc": "Whatever the releasing service needs (repository URL, namespace, ...). No secrets."
+                }
+              ]
+            }
+          },
+          "default": [],
+          "doc": "Ledger resources this step works on or must release."
+        },
+        {
+          "name": "dryRun",
+          "type": "boolean",
+          "default": false,
+          "doc": "Part of a dry-run task: stop before anything leaves the test environment."
+        },
+        {
+          "name": "control",
+          "type": [
+            "null",
+            {
+              "type": "enum",
+              "name": "StepControl",
+              "doc": "A manual control of a step in progress. Readers that do not know a newer symbol read UNKNOWN (and ignore it).",
+              "symbols": [
+                "UNKNOWN",
+                "PAUSE",
+                "RESUME",
+                "PROMOTE",
+                "ABORT"
+              ],
+              "default": "UNKNOWN"
+            }
+          ],
+          "default": null,
+          "doc": "Since v2. null: a step to run. Set: not a new step but a manual control of the step stepId already in progress (release: PAUSE, RESUME, PROMOTE skips the rest of the bake, ABORT rolls back); eventId is new, the other fields repeat the step's command. A reader that does not know this field sees a repeat of the step, which it already handles idempotently."
+        }
+      ]
+    },
+  },
+  {
     eventType: 'StepResult',
     version: 1,
     schema: {
@@ -1459,6 +1961,300 @@ export const SCHEMA_DEFINITIONS: readonly SchemaDefinition[] = [
               "SUCCEEDED",
               "FAILED",
               "PROGRESS"
+            ],
+            "default": "PROGRESS"
+          }
+        },
+        {
+          "name": "occurredAt",
+          "type": {
+            "type": "long",
+            "logicalType": "timestamp-millis"
+          },
+          "doc": "When it happened: epoch milliseconds, UTC."
+        },
+        {
+          "name": "errorClass",
+          "type": [
+            "null",
+            {
+              "type": "enum",
+              "name": "ErrorClass",
+              "doc": "Why a step failed; retry policy and root-cause statistics key off it. Same symbols as ERROR_CLASSES in contracts/src/error-classes.ts. Readers that do not know a newer symbol read INTERNAL.",
+              "symbols": [
+                "TRANSIENT",
+                "TIMEOUT",
+                "RATE_LIMITED",
+                "INTERNAL",
+                "TEST_FLAKY",
+                "MERGE_CONFLICT",
+                "COMPILE_ERROR",
+                "TEST_FAILURE",
+                "DEPENDENCY_RESOLUTION",
+                "ENV_CONFIG",
+                "HEALTH_GATE_FAILED",
+                "DETECTION_MISMATCH",
+                "NOT_APPLICABLE",
+                "INVALID_INPUT"
+              ],
+              "default": "INTERNAL"
+            }
+          ],
+          "default": null,
+          "doc": "Set when outcome is FAILED."
+        },
+        {
+          "name": "message",
+          "type": [
+            "null",
+            "string"
+          ],
+          "default": null,
+          "doc": "Short summary for humans (no secrets)."
+        },
+        {
+          "name": "details",
+          "type": {
+            "type": "map",
+            "values": "string"
+          },
+          "default": {},
+          "doc": "Structured details (failing test names, log excerpt ids, ...)."
+        },
+        {
+          "name": "progress",
+          "type": [
+            "null",
+            {
+              "type": "record",
+              "name": "Progress",
+              "doc": "Progress of a step, stage or task. Every part is optional.",
+              "fields": [
+                {
+                  "name": "phase",
+                  "type": [
+                    "null",
+                    "string"
+                  ],
+                  "default": null,
+                  "doc": "Current phase, e.g. cloning, building, testing, observing."
+                },
+                {
+                  "name": "percent",
+                  "type": [
+                    "null",
+                    "int"
+                  ],
+                  "default": null,
+                  "doc": "0..100 when known."
+                },
+                {
+                  "name": "completed",
+                  "type": [
+                    "null",
+                    "int"
+                  ],
+                  "default": null,
+                  "doc": "Units done (e.g. runs of a task, test cases)."
+                },
+                {
+                  "name": "total",
+                  "type": [
+                    "null",
+                    "int"
+                  ],
+                  "default": null,
+                  "doc": "Units in all."
+                },
+                {
+                  "name": "message",
+                  "type": [
+                    "null",
+                    "string"
+                  ],
+                  "default": null,
+                  "doc": "Short human-readable status."
+                }
+              ]
+            }
+          ],
+          "default": null,
+          "doc": "Set when outcome is PROGRESS."
+        },
+        {
+          "name": "acquired",
+          "type": {
+            "type": "array",
+            "items": {
+              "type": "record",
+              "name": "Resource",
+              "doc": "A resource in a run's ledger (branch, merge request, test environment, canary instances, ...).",
+              "fields": [
+                {
+                  "name": "kind",
+                  "type": "string",
+                  "doc": "What it is, e.g. branch, merge-request, test-environment, canary-instance."
+                },
+                {
+                  "name": "id",
+                  "type": "string",
+                  "doc": "Identifier unique within the kind, stable across retries of the same step."
+                },
+                {
+                  "name": "attributes",
+                  "type": {
+                    "type": "map",
+                    "values": "string"
+                  },
+                  "default": {},
+                  "doc": "Whatever the releasing service needs (repository URL, namespace, ...). No secrets."
+                }
+              ]
+            }
+          },
+          "default": [],
+          "doc": "Resources the step took; they go into the run's ledger."
+        },
+        {
+          "name": "released",
+          "type": {
+            "type": "array",
+            "items": "Resource"
+          },
+          "default": [],
+          "doc": "Resources the step gave back."
+        },
+        {
+          "name": "usage",
+          "type": {
+            "type": "record",
+            "name": "ResourceUsage",
+            "doc": "What the step consumed.",
+            "fields": [
+              {
+                "name": "durationMs",
+                "type": "long",
+                "default": 0
+              },
+              {
+                "name": "cpuMillis",
+                "type": [
+                  "null",
+                  "long"
+                ],
+                "default": null
+              },
+              {
+                "name": "peakMemoryBytes",
+                "type": [
+                  "null",
+                  "long"
+                ],
+                "default": null
+              },
+              {
+                "name": "metrics",
+                "type": {
+                  "type": "map",
+                  "values": "double"
+                },
+                "default": {},
+                "doc": "Other numbers, e.g. testsRun, instancesStarted."
+              }
+            ]
+          },
+          "default": {
+            "durationMs": 0,
+            "cpuMillis": null,
+            "peakMemoryBytes": null,
+            "metrics": {}
+          }
+        },
+        {
+          "name": "links",
+          "type": {
+            "type": "array",
+            "items": {
+              "type": "record",
+              "name": "Link",
+              "doc": "A link for humans (merge request, test report, logs, dashboard).",
+              "fields": [
+                {
+                  "name": "label",
+                  "type": "string"
+                },
+                {
+                  "name": "url",
+                  "type": "string"
+                }
+              ]
+            }
+          },
+          "default": [],
+          "doc": "Since v2. Links for humans: merge request, test report, logs."
+        },
+        {
+          "name": "retryAfterMs",
+          "type": [
+            "null",
+            "long"
+          ],
+          "default": null,
+          "doc": "Since v2. Earliest retry the service advises (RATE_LIMITED, MERGE_CONFLICT)."
+        }
+      ]
+    },
+  },
+  {
+    eventType: 'StepResult',
+    version: 3,
+    schema: {
+      "type": "record",
+      "name": "StepResult",
+      "namespace": "io.shipshape.events",
+      "doc": "The outcome of a step (topic shipshape.step.results, key: run id): succeeded, failed with an error class, or progress.",
+      "fields": [
+        {
+          "name": "eventId",
+          "type": "string",
+          "doc": "Unique id of this message."
+        },
+        {
+          "name": "stepId",
+          "type": "string"
+        },
+        {
+          "name": "runId",
+          "type": "string"
+        },
+        {
+          "name": "taskId",
+          "type": "string"
+        },
+        {
+          "name": "stage",
+          "type": "string"
+        },
+        {
+          "name": "attempt",
+          "type": "int"
+        },
+        {
+          "name": "service",
+          "type": "string",
+          "doc": "The service that ran the step."
+        },
+        {
+          "name": "outcome",
+          "type": {
+            "type": "enum",
+            "name": "StepOutcome",
+            "doc": "Readers that do not know a newer symbol read PROGRESS (no decision). ABORTED (since v3): a person stopped the step (a release: aborted and rolled back); no error class.",
+            "symbols": [
+              "SUCCEEDED",
+              "FAILED",
+              "PROGRESS",
+              "ABORTED"
             ],
             "default": "PROGRESS"
           }

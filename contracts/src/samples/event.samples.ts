@@ -62,6 +62,7 @@ export const EVENT_SAMPLES: { readonly [K in EventTypeName]: EventOf<K> } = {
     },
     resources: [],
     dryRun: false,
+    control: null,
   },
   StepResult: {
     eventId: 'evt-res-0001',

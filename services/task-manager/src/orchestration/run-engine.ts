@@ -156,6 +156,7 @@ export class RunEngine {
                 application: run.application,
                 task: run.spec,
                 dryRun: state.definition.dryRun,
+                mergedCommit: state.mergedCommit ?? null,
               }),
               timeoutMs: effect.timeoutMs,
             };

@@ -250,6 +250,17 @@ describe('run machine: scenarios', () => {
     expect(dup.kind).toBe('ignored');
   });
 
+  it('keeps the commit the merge stage produced for release and detect; a restart forgets it', () => {
+    const merging = runningAt('merge');
+    expect(merging.mergedCommit).toBeNull();
+    const merged = apply(merging, result(merging, 'merge', 'SUCCEEDED', null, { details: { mergedCommit: 'c0ffee'.padEnd(40, '0'), how: 'merged' } }));
+    expect(merged.mergedCommit).toBe('c0ffee'.padEnd(40, '0'));
+    const released = apply(merged, result(merged, 'release', 'SUCCEEDED'));
+    expect(released.mergedCommit).toBe('c0ffee'.padEnd(40, '0'));
+    const failed = apply(released, result(released, 'detect', 'FAILED', 'DETECTION_MISMATCH'));
+    expect(apply(failed, control({ type: 'restart' })).mergedCommit).toBeNull();
+  });
+
   it('carries the held resources in each step command', () => {
     const state = runningAt('test-deploy');
     const out = applied(transition(state, result(state, 'test-deploy', 'SUCCEEDED')));

@@ -28,6 +28,7 @@ export function initialRunState(runId: string, definition: RunDefinition): RunSt
     releaseSeq: { 'branch-release': 0, 'env-release': 0 },
     manualActions: 0,
     retries: 0,
+    mergedCommit: null,
   };
 }
 
@@ -259,6 +260,7 @@ function onStepResult(state: RunState, event: StepResultEvent): TransitionResult
     case 'SUCCEEDED': {
       applyLedger(d, stage.name, event.acquired, event.released);
       setStage(d, index, { status: 'succeeded', lastErrorClass: null, lastMessage: event.message });
+      if (stage.name === 'merge') d.state = { ...d.state, mergedCommit: event.details?.['mergedCommit'] ?? null };
       stageEvent(d, 'SUCCEEDED', d.state.stages[index] as StageState);
       if (state.definition.dryRun && stage.name === 'test-verify') {
         d.state = { ...d.state, stages: d.state.stages.map((s, i) => (i > index ? { ...s, status: 'skipped' } : s)) };
@@ -404,6 +406,7 @@ function onControl(state: RunState, control: ControlEvent): TransitionResult {
             status: 'running',
             manualActions: state.manualActions + 1,
             stages: state.stages.map((s) => ({ ...s, status: 'pending', lastErrorClass: null, lastMessage: null })),
+            mergedCommit: null,
           };
           runEvent(d, 'STARTED', { message: 'restarted from the first stage' });
           advance(d);

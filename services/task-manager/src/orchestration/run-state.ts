@@ -52,6 +52,11 @@ export interface RunState {
   /** Manual actions taken (retry, skip, restart, approve…); a run with none and no retries is one-shot. */
   readonly manualActions: number;
   readonly retries: number;
+  /**
+   * The commit the merge stage produced (its `details.mergedCommit`): release and detect work on exactly
+   * it. Absent in states stored before it existed, null until the merge succeeds.
+   */
+  readonly mergedCommit?: string | null;
 }
 
 /** A step result as the machine sees it (from StepResult). */
@@ -66,6 +71,8 @@ export interface StepResultEvent {
   readonly acquired: readonly Resource[];
   readonly released: readonly Resource[];
   readonly retryAfterMs: number | null;
+  /** The result's details (the merge stage's `mergedCommit`); absent: none. */
+  readonly details?: Readonly<Record<string, string>>;
 }
 
 export const CONTROL_TYPES = ['retry-stage', 'skip-stage', 'abort', 'restart', 'approve', 'pause', 'resume'] as const;

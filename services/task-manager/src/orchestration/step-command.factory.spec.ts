@@ -29,9 +29,11 @@ const TASK = taskSchema.parse({
   parameters: { 'release.bakeMs': '2000', 'testEnv.env.GREETING': 'hi', 'commitAuthorName': 'Bot' },
 });
 
-function command(stage: StageName, resources: Resource[] = [], application: ApplicationRecord = APP) {
-  return buildStepCommand({ stepId: `r:${stage}:1`, runId: 'r', taskId: 't0123456789', stage, attempt: 1, resources, rebase: false, application, task: TASK, dryRun: false });
+function command(stage: StageName, resources: Resource[] = [], application: ApplicationRecord = APP, mergedCommit: string | null = null) {
+  return buildStepCommand({ stepId: `r:${stage}:1`, runId: 'r', taskId: 't0123456789', stage, attempt: 1, resources, rebase: false, application, task: TASK, dryRun: false, mergedCommit });
 }
+
+const MERGED = 'a1b2c3d4'.repeat(5);
 
 describe('buildStepCommand maps the catalog into each service\'s parameters', () => {
   it('gives test-env-service the health path under testEnv.* and only the testEnv.* task parameters', () => {
@@ -58,6 +60,20 @@ describe('buildStepCommand maps the catalog into each service\'s parameters', ()
     expect(command('test-deploy', [branch]).parameters.testEnv?.gitRef).toBe('shipshape/x');
     expect(command('test-deploy').parameters.testEnv?.gitRef).toBe(branchNameFor('t0123456789', TASK));
     expect(command('change').parameters.change?.branchName).toBe(branchNameFor('t0123456789', TASK));
+  });
+
+  it('releases and detects exactly the commit the merge stage produced; the default branch head only without one', () => {
+    expect(command('release', [], APP, MERGED).parameters.release?.gitRef).toBe(MERGED);
+    expect(command('detect', [], APP, MERGED).parameters.detect).toMatchObject({ gitRef: MERGED, expectedCommit: MERGED });
+    expect(command('release').parameters.release?.gitRef).toBe('main');
+    expect(command('detect').parameters.detect).toMatchObject({ gitRef: null, expectedCommit: null });
+    expect(command('release', [], APP, MERGED).control).toBeNull();
+  });
+
+  it('does not expect a sidecar release\'s instances to run the merged commit (the running build only gets the new agent)', () => {
+    const sidecar = taskSchema.parse({ ...TASK, kind: 'sidecar', component: { ecosystem: 'javaagent', coordinates: 'shipshape-agent' } });
+    const cmd = buildStepCommand({ stepId: 's', runId: 'r', taskId: 't', stage: 'detect', attempt: 1, resources: [], rebase: false, application: APP, task: sidecar, dryRun: false, mergedCommit: MERGED });
+    expect(cmd.parameters.detect).toMatchObject({ gitRef: MERGED, expectedCommit: null });
   });
 
   it('names the JavaAgent ecosystem as the inventory does (java-agent)', () => {

@@ -19,6 +19,8 @@ export interface StepCommandInputs {
   readonly application: ApplicationRecord;
   readonly task: TaskSpec;
   readonly dryRun: boolean;
+  /** The commit the run's merge stage produced (null: none yet, e.g. the stage was skipped): release and detect use exactly it. */
+  readonly mergedCommit?: string | null;
 }
 
 /**
@@ -61,6 +63,7 @@ function parameters(i: StepCommandInputs): StepParameters {
   const extra = extraFor(service, i.application, i.task);
   const none = { change: null, testEnv: null, release: null, detect: null, extra };
   const title = `Upgrade ${i.task.component.coordinates} to ${i.task.toVersion}`;
+  const merged = i.mergedCommit ?? null;
   switch (service) {
     case 'change-service':
       return {
@@ -80,10 +83,11 @@ function parameters(i: StepCommandInputs): StepParameters {
     case 'release-service':
       return {
         ...none,
-        release: { gitRef: i.application.defaultBranch, runtime: 'local', trafficSteps: [10, 50, 100], observeSeconds: 60, maxErrorRate: 0.01, autoRollback: true },
+        release: { gitRef: merged ?? i.application.defaultBranch, runtime: 'local', trafficSteps: [10, 50, 100], observeSeconds: 60, maxErrorRate: 0.01, autoRollback: true },
       };
     case 'detection-service':
-      return { ...none, detect: { checkSource: true, checkRuntime: true, gitRef: null, expectedCommit: null } };
+      // A sidecar release keeps the running build (only the agent changes): its instances do not run the merged commit.
+      return { ...none, detect: { checkSource: true, checkRuntime: true, gitRef: merged, expectedCommit: i.task.kind === 'sidecar' ? null : merged } };
     default: {
       const never: never = service;
       throw new Error(`no service ${String(never)}`);
@@ -123,5 +127,6 @@ export function buildStepCommand(i: StepCommandInputs): Omit<StepCommand, 'event
     parameters: parameters(i),
     resources: i.resources,
     dryRun: i.dryRun,
+    control: null,
   };
 }

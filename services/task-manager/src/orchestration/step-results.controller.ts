@@ -7,31 +7,34 @@ import { RunEngine } from './run-engine';
 import type { RunEventInput } from './run-state';
 
 /**
- * A release aborted in release-service (its abort control): the step fails INVALID_INPUT with
- * `details.reason = aborted` after the instances were rolled back. A person stopped it, so the run is
- * aborted, not failed with a bad-input root cause.
+ * A step a person stopped in its service (a release aborted by its abort control, rolled back): outcome
+ * ABORTED (StepResult v3). The run is aborted, not failed. Release-service before v3 reported it as
+ * FAILED INVALID_INPUT with `details.reason = aborted`; results of that form are still read the same way.
  */
-export function isAbortedRelease(result: Pick<StepResult, 'stage' | 'outcome' | 'details'>): boolean {
+export function isAbortedStep(result: Pick<StepResult, 'stage' | 'outcome' | 'details'>): boolean {
+  if (result.outcome === 'ABORTED') return true;
   return result.stage === 'release' && result.outcome === 'FAILED' && result.details['reason'] === 'aborted';
 }
 
 /** The state-machine event a step result stands for. */
 export function eventOf(result: StepResult): RunEventInput {
-  if (isAbortedRelease(result)) {
+  const outcome = result.outcome;
+  if (outcome === 'ABORTED' || isAbortedStep(result)) {
     // When task-manager aborted the run itself, the machine refuses this (run already aborted).
-    return { type: 'control', control: { type: 'abort', reason: `release aborted in release-service: ${result.message ?? 'aborted'}` } };
+    return { type: 'control', control: { type: 'abort', reason: `${result.stage} aborted in ${result.service}: ${result.message ?? 'aborted'}` } };
   }
   return {
     type: 'step-result',
     stepId: result.stepId,
     stage: result.stage,
     attempt: result.attempt,
-    outcome: result.outcome,
+    outcome,
     errorClass: toErrorClass(result.errorClass),
     message: result.message,
     acquired: result.acquired,
     released: result.released,
     retryAfterMs: result.retryAfterMs,
+    details: result.details,
   };
 }
 
@@ -52,7 +55,7 @@ export class StepResultsController {
     await ctx.tx.query(
       `UPDATE steps SET status = $2, finished_at = now(), error_class = $3, message = $4, usage = $5
         WHERE step_id = $1 AND status = 'dispatched'`,
-      [result.stepId, result.outcome === 'SUCCEEDED' ? 'succeeded' : 'failed', errorClass, result.message, JSON.stringify(result.usage)],
+      [result.stepId, result.outcome === 'SUCCEEDED' ? 'succeeded' : result.outcome === 'ABORTED' ? 'aborted' : 'failed', errorClass, result.message, JSON.stringify(result.usage)],
     );
   }
 }

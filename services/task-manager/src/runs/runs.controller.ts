@@ -1,14 +1,15 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { parseInput } from '../http/validation';
 import { PIPELINE_STAGES } from '../orchestration/pipeline';
-import { RunsService, type RunView } from './runs.service';
+import { RELEASE_CONTROLS, RunsService, type ReleaseControl, type ReleaseControlView, type RunView } from './runs.service';
 
 const stageBody = z.strictObject({ stage: z.enum(PIPELINE_STAGES, { error: `must be one of ${PIPELINE_STAGES.join(', ')}` }) });
 const optionalStageBody = z.strictObject({ stage: stageBody.shape.stage.optional() });
 const abortBody = z.strictObject({ reason: z.string().min(1).optional() });
 const approveBody = z.strictObject({ by: z.string().min(1).optional() });
+const releaseControlParam = z.strictObject({ control: z.enum(RELEASE_CONTROLS, { error: `must be one of ${RELEASE_CONTROLS.join(', ')}` }) });
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input' }) as Record<string, unknown>;
 
 @ApiTags('runs')
@@ -60,5 +61,21 @@ export class RunsController {
   @ApiBody({ required: false, schema: schema(approveBody) })
   approve(@Param('id') id: string, @Body() body: unknown): Promise<RunView> {
     return this.runs.control(id, { type: 'approve', by: parseInput(approveBody, body).by });
+  }
+
+  @Post(':id/release/:control')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Control the run\'s gray release in progress',
+    description:
+      'pause (hold before the next batch), resume, promote (end the current bake early; its gates are judged on what was measured) or abort (roll every ' +
+      'replaced instance back; the run ends aborted). Sent to release-service as the release StepCommand with `control` set; 202 when sent, 409 when the run has no release in progress.',
+  })
+  @ApiParam({ name: 'control', enum: RELEASE_CONTROLS })
+  @ApiResponse({ status: 202, description: 'Sent to release-service: { runId, stepId, control, commandId }' })
+  @ApiResponse({ status: 409, description: 'The run has no release step in progress' })
+  releaseControl(@Param('id') id: string, @Param('control') control: string): Promise<ReleaseControlView> {
+    const parsed: ReleaseControl = parseInput(releaseControlParam, { control }).control;
+    return this.runs.releaseControl(id, parsed);
   }
 }

@@ -1,9 +1,29 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { EVENT_TYPES, type StepCommand, type StepControl } from '@shipshape/contracts';
+import { OutboxWriter } from '@shipshape/messaging';
+import { SERVICE_CONFIG } from '@shipshape/service-kit';
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import type { TaskManagerConfig } from '../config/task-manager.config';
 import { transactionWithRetry } from '../db/transaction-retry';
 import { conflict, notFound, requireUuid } from '../http/validation';
-import { RunEngine } from '../orchestration/run-engine';
+import { RunEngine, commandsTopic } from '../orchestration/run-engine';
 import type { ControlEvent, RunState } from '../orchestration/run-state';
+
+/** Controls of a gray release in progress, sent to release-service as StepCommand.control. */
+export const RELEASE_CONTROLS = ['pause', 'resume', 'promote', 'abort'] as const;
+export type ReleaseControl = (typeof RELEASE_CONTROLS)[number];
+
+const STEP_CONTROL: Readonly<Record<ReleaseControl, StepControl>> = { pause: 'PAUSE', resume: 'RESUME', promote: 'PROMOTE', abort: 'ABORT' };
+
+export interface ReleaseControlView {
+  readonly runId: string;
+  /** The release step the control goes to. */
+  readonly stepId: string;
+  readonly control: ReleaseControl;
+  /** The StepCommand's eventId (release-service applies each control once). */
+  readonly commandId: string;
+}
 
 export interface RunView {
   readonly id: string;
@@ -22,6 +42,8 @@ export class RunsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly engine: RunEngine,
+    private readonly outbox: OutboxWriter,
+    @Inject(SERVICE_CONFIG) private readonly config: TaskManagerConfig,
   ) {}
 
   async get(id: string): Promise<RunView> {
@@ -58,5 +80,33 @@ export class RunsService {
     if (result.kind === 'refused') throw conflict(result.reason, { control: result.control });
     if (result.kind === 'ignored') throw conflict(result.reason);
     return this.get(id);
+  }
+
+  /**
+   * Sends a control (pause, resume, promote, abort) to the run's release step in progress: the step's
+   * command again with `control` set and a new eventId, through the outbox to release-service, which
+   * applies it to that release (idempotently). 409 when the run has no release step dispatched. What
+   * release-service then does shows in the step's progress and result (an abort ends the run aborted).
+   */
+  async releaseControl(id: string, control: ReleaseControl): Promise<ReleaseControlView> {
+    requireUuid('run', id);
+    return this.dataSource.transaction(async (tx) => {
+      const runs = (await tx.query('SELECT status, state FROM runs WHERE id = $1', [id])) as Array<{ status: string; state: RunState }>;
+      const run = runs[0];
+      if (run === undefined) throw notFound('run', id);
+      const release = run.state.stages.find((s) => s.name === 'release' && s.status === 'running' && s.stepId !== null);
+      if (release?.stepId == null) throw conflict(`run ${id} has no release in progress (run ${run.status})`, { control });
+      const steps = (await tx.query(`SELECT status, command, (extract(epoch FROM deadline) * 1000)::bigint AS deadline FROM steps WHERE step_id = $1`, [release.stepId])) as Array<{
+        status: string;
+        command: Omit<StepCommand, 'eventId' | 'issuedAt' | 'deadline'>;
+        deadline: string | null;
+      }>;
+      const step = steps[0];
+      if (step?.status !== 'dispatched') throw conflict(`release step ${release.stepId} is ${step?.status ?? 'unknown'}, not in progress in release-service`, { control });
+      const now = Date.now();
+      const value: StepCommand = { ...step.command, eventId: randomUUID(), issuedAt: now, deadline: step.deadline === null ? now : Number(step.deadline), control: STEP_CONTROL[control] };
+      await this.outbox.add(tx, { topic: commandsTopic(this.config, 'release'), key: id, eventType: EVENT_TYPES.stepCommand, value });
+      return { runId: id, stepId: release.stepId, control, commandId: value.eventId };
+    });
   }
 }
