@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, ConflictException, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { isShipshapeError } from '@shipshape/contracts';
 import { ECOSYSTEMS } from '@shipshape/manifests';
 import { z } from 'zod';
 import { RuntimeScanService, type InstanceReading } from '../runtime/runtime-scan.service';
@@ -70,7 +71,9 @@ export class InventoryController {
   @HttpCode(200)
   async scan(@Param('application') app: string, @Body() body: unknown) {
     const q = parseRequest(z.object({ application, repoUrl: z.string({ error: 'is required' }).min(1, 'is required'), ref: z.string().min(1).default('HEAD') }), { ...(body as object), application: app });
-    const s = await this.sources.scan(q.application, q.repoUrl, q.ref);
+    const s = await this.sources.scan(q.application, q.repoUrl, q.ref).catch((err: unknown) => {
+      throw isShipshapeError(err, 'DETECTION.APPLICATION_DELETED') ? new ConflictException({ statusCode: 409, error: 'Conflict', message: err.message }) : err;
+    });
     return { application: s.application, commit: s.commit, components: s.result.components.length, manifests: s.result.manifests, errors: s.result.errors, changes: s.changes };
   }
 

@@ -80,4 +80,20 @@ export class InventoryStore {
     await this.outbox.addMany(tx, changes.map((c) => ({ topic: this.config.DETECTION_INVENTORY_TOPIC, key: c.key, eventType: EVENT_TYPES.inventoryChange, value: c.value })));
     return changes.length;
   }
+
+  /**
+   * Removes everything the inventory holds on an application (its SOURCE slice, every instance's RUNTIME slice,
+   * the scan record and the instances), publishing a REMOVED change for each component, inside the caller's transaction.
+   */
+  async removeApplication(tx: SqlExecutor, application: string): Promise<number> {
+    const slices = (await tx.query(
+      'SELECT origin, instance, max(commit) AS commit FROM inventory_component WHERE application = $1 GROUP BY origin, instance ORDER BY origin, instance',
+      [application],
+    )) as { origin: InventoryScope['origin']; instance: string; commit: string | null }[];
+    let changes = 0;
+    for (const s of slices) changes += await this.replace(tx, { application, origin: s.origin, instance: s.instance, commit: s.commit }, []);
+    await tx.query('DELETE FROM inventory_application WHERE application = $1', [application]);
+    await tx.query('DELETE FROM runtime_instance WHERE application = $1', [application]);
+    return changes;
+  }
 }

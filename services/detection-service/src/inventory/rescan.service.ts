@@ -9,6 +9,8 @@ import { SourceScanService } from '../source/source-scan.service';
 
 export interface RescanSummary {
   readonly applications: number;
+  /** Of those, applications from the catalog. */
+  readonly catalogApplications: number;
   readonly instances: number;
   /** Applications or instances that could not be scanned, with why (values, the rescan goes on). */
   readonly failures: { readonly target: string; readonly code: string; readonly message: string }[];
@@ -16,9 +18,12 @@ export interface RescanSummary {
 }
 
 /**
- * Rescans the whole catalog the inventory knows (every application's repository at its ref, every
- * live instance from RuntimeInstanceEvents or DETECTION_INSTANCES) on a timer (DETECTION_RESCAN_INTERVAL_MS, 0 = off) and on demand. One
- * replica at a time: a session advisory lock guards the run.
+ * Rescans the whole catalog on a timer (DETECTION_RESCAN_INTERVAL_MS, 0 = off) and on demand: every application
+ * of task-manager's catalog (detection's copy, from ApplicationCatalogEntry events) at its default branch, also
+ * ones never scanned before; applications scanned on demand that the catalog does not list, at the ref they were
+ * scanned at; every live instance from RuntimeInstanceEvents or DETECTION_INSTANCES. Applications deleted from
+ * the catalog are not scanned (their inventory was removed). One replica at a time: a session advisory lock
+ * guards the run.
  */
 @Injectable()
 export class RescanService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -55,10 +60,16 @@ export class RescanService implements OnApplicationBootstrap, OnModuleDestroy {
     await runner.connect();
     try {
       const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock(hashtextextended('detection-rescan', 0)) AS locked`)) as [{ locked: boolean }];
-      if (!locked) return { applications: 0, instances: 0, failures: [], skipped: 'another rescan is running' };
+      if (!locked) return { applications: 0, catalogApplications: 0, instances: 0, failures: [], skipped: 'another rescan is running' };
       try {
         const failures: { target: string; code: string; message: string }[] = [];
-        const apps = (await runner.query('SELECT application, repo_url, ref FROM inventory_application WHERE repo_url IS NOT NULL ORDER BY application')) as { application: string; repo_url: string; ref: string }[];
+        const apps = (await runner.query(
+          `SELECT name AS application, repository_url AS repo_url, default_branch AS ref, true AS catalog FROM catalog_application WHERE NOT deleted
+           UNION ALL
+           SELECT application, repo_url, ref, false FROM inventory_application i
+            WHERE repo_url IS NOT NULL AND NOT EXISTS (SELECT 1 FROM catalog_application c WHERE c.name = i.application)
+           ORDER BY application`,
+        )) as { application: string; repo_url: string; ref: string; catalog: boolean }[];
         for (const a of apps) {
           try {
             await this.sources.scan(a.application, a.repo_url, a.ref);
@@ -77,8 +88,9 @@ export class RescanService implements OnApplicationBootstrap, OnModuleDestroy {
           const r = await this.runtime.scan(i);
           if (!r.ok) failures.push({ target: `${i.application}/${i.instance}`, code: r.code, message: r.message });
         }
-        this.logger.info({ applications: apps.length, instances: instances.length, failures: failures.length }, 'catalog rescanned');
-        return { applications: apps.length, instances: instances.length, failures };
+        const catalogApplications = apps.filter((a) => a.catalog).length;
+        this.logger.info({ applications: apps.length, catalogApplications, instances: instances.length, failures: failures.length }, 'catalog rescanned');
+        return { applications: apps.length, catalogApplications, instances: instances.length, failures };
       } finally {
         await runner.query(`SELECT pg_advisory_unlock(hashtextextended('detection-rescan', 0))`);
       }

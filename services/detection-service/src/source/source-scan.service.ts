@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ShipshapeError } from '@shipshape/contracts';
 import { extractComponents, type ExtractionResult } from '@shipshape/manifests';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,13 @@ export interface SourceScan {
   readonly mavenMode: 'static' | 'accurate' | 'static (maven unavailable)';
   /** InventoryChanges published. */
   readonly changes: number;
+}
+
+/** The application was deleted from task-manager's catalog: its inventory is gone and a scan does not bring it back. */
+export class ApplicationDeletedError extends ShipshapeError {
+  constructor(application: string) {
+    super('DETECTION.APPLICATION_DELETED', `application ${application} was deleted from the catalog`, { details: { application } });
+  }
 }
 
 /**
@@ -61,6 +69,9 @@ export class SourceScanService {
       }
     }
     const changes = await this.dataSource.transaction(async (tx) => {
+      // Waits for a catalog deletion in flight: a scan that started before it must not bring the inventory back.
+      const [catalog] = (await tx.query('SELECT deleted FROM catalog_application WHERE name = $1 FOR SHARE', [application])) as { deleted: boolean }[];
+      if (catalog?.deleted) throw new ApplicationDeletedError(application);
       await tx.query(
         `INSERT INTO inventory_application (application, repo_url, ref, commit, scanned_at, manifests, errors)
          VALUES ($1, $2, $3, $4, now(), $5, $6)
