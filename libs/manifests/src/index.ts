@@ -1,6 +1,7 @@
 export * from './model';
 export { ManifestInputError, lineAt } from './errors';
 export { compareVersions, isMavenRange } from './shared/versions';
+export { parseVersionRange, versionInRange, type VersionRange } from './shared/version-range';
 export { parseXml, child, children, textOf, type XmlElement, type XmlDocument, type XmlText } from './shared/xml-tokens';
 export { parseJson, member, type JsonNode, type JsonEntry } from './shared/json-tokens';
 export { lineIndex } from './shared/lines';

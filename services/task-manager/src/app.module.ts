@@ -12,6 +12,7 @@ import { RunsService } from './runs/runs.service';
 import { StatsController } from './stats/stats.controller';
 import { StatsService } from './stats/stats.service';
 import { TasksController } from './tasks/tasks.controller';
+import { DetectionClient } from './tasks/detection.client';
 import { TasksService } from './tasks/tasks.service';
 
 /**
@@ -20,6 +21,6 @@ import { TasksService } from './tasks/tasks.service';
  */
 @Module({
   controllers: [CatalogController, TasksController, RunsController, StatsController, WebhooksController, StepResultsController],
-  providers: [WebhooksService, StatsService, CatalogService, TasksService, RunsService, RunEngine, StepDispatcher, OrchestratorWorker],
+  providers: [DetectionClient, WebhooksService, StatsService, CatalogService, TasksService, RunsService, RunEngine, StepDispatcher, OrchestratorWorker],
 })
 export class AppModule {}

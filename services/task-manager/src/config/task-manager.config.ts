@@ -48,6 +48,10 @@ export const taskManagerConfigSchema = baseConfigSchema.extend({
   /** First webhook retry after this; doubles per attempt (at most five minutes). */
   WEBHOOK_RETRY_INITIAL_MS: positiveInt(1000),
   WEBHOOK_MAX_ATTEMPTS: positiveInt(8),
+  /** detection-service's REST base URL: a selection by `usingComponent` asks its inventory who depends on the component. */
+  DETECTION_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('http://127.0.0.1:3004'),
+  /** Timeout of one request to detection-service (ms). */
+  DETECTION_TIMEOUT_MS: positiveInt(5_000),
   /** Default person-days a manual upgrade of one application costs (tasks may override). */
   MANUAL_COST_DAYS_PER_APPLICATION: z.coerce.number().min(0).default(0.5),
 });

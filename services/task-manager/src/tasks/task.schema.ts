@@ -1,4 +1,5 @@
 import { ERROR_CLASSES } from '@shipshape/contracts';
+import { parseVersionRange } from '@shipshape/manifests';
 import { z } from 'zod';
 import { APPROVAL_POLICIES, DEFAULT_RETRY_POLICY, PIPELINE_STAGES, TASK_KINDS, defaultPipeline, defaultStageSpec, type StageSpec, type TaskKind } from '../orchestration/pipeline';
 
@@ -40,8 +41,14 @@ export const taskSchema = z
     fromRange: text,
     toVersion: text,
     selection: z
-      .strictObject({ teams: names, services: names, applications: names })
-      .refine((s) => s.teams.length + s.services.length + s.applications.length > 0, 'must name at least one team, service or application'),
+      .strictObject({
+        teams: names,
+        services: names,
+        applications: names,
+        /** Every application detection-service's inventory says uses the component in `fromRange` (intersected with the others). */
+        usingComponent: z.boolean({ error: 'must be true or false' }).default(false),
+      })
+      .refine((s) => s.usingComponent || s.teams.length + s.services.length + s.applications.length > 0, 'must name at least one team, service or application, or set usingComponent'),
     rules: z.array(z.strictObject({ recipe: text, options: z.record(z.string(), z.unknown()).default({}) })).default([]),
     pluginVersions: z.record(z.string(), text).default({}),
     /** Extra step parameters for every step of the task (StepCommand.parameters.extra), e.g. `release.bakeMs`. */
@@ -57,6 +64,11 @@ export const taskSchema = z
       .refine((d) => (d.count === undefined) !== (d.percent === undefined), 'must set exactly one of count and percent')
       .optional(),
     manualCostDays: z.number().min(0, 'must be 0 or more').optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (t.selection.usingComponent && parseVersionRange(t.fromRange) === null) {
+      ctx.addIssue({ code: 'custom', path: ['fromRange'], message: 'must be a version range (e.g. >=1.0 <2.0, 1.x, ^1.2, [1.0,2.0)) to select the applications using the component in it' });
+    }
   });
 
 export type TaskSpec = z.output<typeof taskSchema>;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { EVENT_TYPES, type RunEventInput } from '@shipshape/contracts';
+import { versionInRange } from '@shipshape/manifests';
 import { OutboxWriter, type SqlExecutor } from '@shipshape/messaging';
 import { SERVICE_CONFIG } from '@shipshape/service-kit';
 import { DataSource } from 'typeorm';
@@ -12,7 +13,8 @@ import { badRequest, conflict, fieldErrors, notFound, requireUuid, type FieldErr
 import { initialRunState, isFinished } from '../orchestration/run-machine';
 import { RunEngine } from '../orchestration/run-engine';
 import type { ControlEvent, RunStatus } from '../orchestration/run-state';
-import { resolvePipeline, taskSchema, type TaskSpec } from './task.schema';
+import { DetectionClient } from './detection.client';
+import { canonicalEcosystem, resolvePipeline, taskSchema, type TaskSpec } from './task.schema';
 
 export const TASK_STATUSES = ['planned', 'running', 'paused', 'aborted', 'finished'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -37,9 +39,21 @@ export interface TaskView {
   readonly runsByStatus: Partial<Record<RunStatus, number>>;
 }
 
+/** What detection-service's inventory said about a `usingComponent` selection (versions: source and runtime). */
+export interface InventorySelection {
+  readonly component: { readonly ecosystem: string; readonly name: string };
+  readonly fromRange: string;
+  /** Selected: in the catalog (and the other selectors), at a version in range. */
+  readonly applications: Array<{ application: string; versions: string[] }>;
+  /** In the catalog and the other selectors, but at no version in range. */
+  readonly outOfRange: Array<{ application: string; versions: string[] }>;
+  /** Using the component, but not in the catalog or not matched by the other selectors. */
+  readonly notSelected: Array<{ application: string; versions: string[] }>;
+}
+
 export interface TaskPlan {
   readonly task: TaskView;
-  readonly plan: { readonly total: number; readonly dryRunSample: boolean; readonly runs: readonly PlannedRun[] };
+  readonly plan: { readonly total: number; readonly dryRunSample: boolean; readonly runs: readonly PlannedRun[]; readonly inventory?: InventorySelection };
 }
 
 export interface TaskControlOutcome {
@@ -81,6 +95,7 @@ export class TasksService {
     private readonly dataSource: DataSource,
     private readonly engine: RunEngine,
     private readonly outbox: OutboxWriter,
+    private readonly detection: DetectionClient,
     @Inject(SERVICE_CONFIG) private readonly config: TaskManagerConfig,
   ) {}
 
@@ -89,13 +104,15 @@ export class TasksService {
     const parsed = taskSchema.safeParse(body ?? {});
     if (!parsed.success) throw badRequest(fieldErrors(parsed.error));
     const spec = parsed.data;
-    const { teams, services, applications: names } = spec.selection;
+    const { teams, services, applications: names, usingComponent } = spec.selection;
+    const byName = teams.length + services.length + names.length > 0;
     const rows = await this.dataSource.query(
-      `SELECT * FROM applications WHERE team = ANY($1::text[]) OR service = ANY($2::text[]) OR name = ANY($3::text[]) ORDER BY name`,
-      [teams, services, names],
+      `SELECT * FROM applications WHERE team = ANY($1::text[]) OR service = ANY($2::text[]) OR name = ANY($3::text[]) OR ($4 AND NOT $5) ORDER BY name`,
+      [teams, services, names, usingComponent, byName],
     );
-    const selected = (rows as Parameters<typeof toRecord>[0][]).map(toRecord);
+    const named = (rows as Parameters<typeof toRecord>[0][]).map(toRecord);
     const errors: FieldError[] = [];
+    const selected = named.filter((a) => !byName || teams.includes(a.team) || services.includes(a.service) || names.includes(a.name));
     names.forEach((n, i) => {
       if (!selected.some((a) => a.name === n)) errors.push({ field: `selection.applications[${i}]`, message: `no application named ${n}` });
     });
@@ -106,8 +123,10 @@ export class TasksService {
       if (!selected.some((a) => a.service === s)) errors.push({ field: `selection.services[${i}]`, message: `no application of service ${s}` });
     });
     if (errors.length > 0) throw badRequest(errors);
+    const inventory = usingComponent ? await this.dependents(spec, selected) : undefined;
+    const chosen = inventory === undefined ? selected : selected.filter((a) => inventory.applications.some((d) => d.application === a.name));
 
-    const sample = spec.dryRun === undefined ? selected : spreadSample(selected, spec.dryRun.count ?? Math.max(1, Math.ceil(((spec.dryRun.percent ?? 0) * selected.length) / 100)));
+    const sample = spec.dryRun === undefined ? chosen : spreadSample(chosen, spec.dryRun.count ?? Math.max(1, Math.ceil(((spec.dryRun.percent ?? 0) * chosen.length) / 100)));
     const stages = resolvePipeline(spec);
     const definition = { stages, approval: spec.approval, dryRun: spec.dryRun !== undefined };
     const taskId = randomUUID();
@@ -130,7 +149,37 @@ export class TasksService {
         ],
       );
     });
-    return { task: await this.get(taskId), plan: { total: runs.length, dryRunSample: spec.dryRun !== undefined, runs } };
+    return { task: await this.get(taskId), plan: { total: runs.length, dryRunSample: spec.dryRun !== undefined, runs, ...(inventory ? { inventory } : {}) } };
+  }
+
+  /**
+   * Which of the selected catalog applications detection-service's inventory says use the task's
+   * component at a version (declared in source or loaded at runtime) in the task's source range.
+   * detection unreachable or answering garbage: 503 (DetectionClient); nobody in range: 400.
+   */
+  private async dependents(spec: TaskSpec, candidates: readonly ApplicationRecord[]): Promise<InventorySelection> {
+    const field = 'selection.usingComponent';
+    const component = { ecosystem: canonicalEcosystem(spec.component.ecosystem), name: spec.component.coordinates };
+    const usage = await this.detection.usage(component, field);
+    const inCatalog = new Set(candidates.map((a) => a.name));
+    const selection: InventorySelection = { component, fromRange: spec.fromRange, applications: [], outOfRange: [], notSelected: [] };
+    for (const u of usage) {
+      const versions = [...new Set([...u.sourceVersions, ...u.runtimeVersions])];
+      const entry = { application: u.application, versions };
+      if (!inCatalog.has(u.application)) selection.notSelected.push(entry);
+      else if (versions.some((v) => versionInRange(v, spec.fromRange))) selection.applications.push(entry);
+      else selection.outOfRange.push(entry);
+    }
+    if (selection.applications.length === 0) {
+      const elsewhere = selection.outOfRange.map((o) => `${o.application} (${o.versions.join(', ') || 'version unresolved'})`).join(', ');
+      throw badRequest([
+        {
+          field,
+          message: `detection-service's inventory lists no selected application using ${component.ecosystem} ${component.name} at a version in ${spec.fromRange}${elsewhere ? `; out of range: ${elsewhere}` : ''}`,
+        },
+      ]);
+    }
+    return selection;
   }
 
   private async row(tx: SqlExecutor, id: string, lock = false): Promise<TaskRow> {
