@@ -115,4 +115,34 @@ describe('inventory REST for dashboards', () => {
     expect(usage.find((a) => a.application === 'billing')?.sourceVersions).toEqual(['2.0.0']);
     expect(usage.find((a) => a.application === 'orders')?.runtimeVersions).toEqual(['1.4.2']); // last known reading kept
   });
+
+  it('serves OpenAPI at /api/docs listing every inventory route with its parameters', async () => {
+    expect((await fetch(`${app.url}/api/docs`)).status).toBe(200);
+    type Parameter = { name: string; in: string; required?: boolean; schema?: { enum?: string[] } };
+    type Operation = { parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown>; required?: string[] } }> } };
+    const doc = (await get('/api/docs-json')).body as { paths: Record<string, Record<string, Operation>> };
+    const params = (path: string, method = 'get') => (doc.paths[path]?.[method]?.parameters ?? []).map((p) => `${p.in}:${p.name}${p.required ? '!' : ''}`).sort();
+
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith('/api/inventory')).sort()).toEqual([
+      '/api/inventory/applications',
+      '/api/inventory/applications/{application}/components',
+      '/api/inventory/applications/{application}/instances/{instance}/scan',
+      '/api/inventory/applications/{application}/scan',
+      '/api/inventory/behind',
+      '/api/inventory/distribution',
+      '/api/inventory/rescan',
+      '/api/inventory/usage',
+    ]);
+    expect(params('/api/inventory/usage')).toEqual(['query:ecosystem!', 'query:name!']);
+    expect(params('/api/inventory/distribution')).toEqual(['query:ecosystem!', 'query:name!', 'query:origin']);
+    expect(params('/api/inventory/behind')).toEqual(['query:ecosystem!', 'query:minVersion!', 'query:name!']);
+    expect(params('/api/inventory/applications/{application}/components')).toEqual(['path:application!', 'query:origin']);
+    expect(params('/api/inventory/applications/{application}/scan', 'post')).toEqual(['path:application!']);
+    expect(params('/api/inventory/applications/{application}/instances/{instance}/scan', 'post')).toEqual(['path:application!', 'path:instance!']);
+    expect(doc.paths['/api/inventory/usage']!.get!.parameters!.find((p) => p.name === 'ecosystem')!.schema!.enum).toEqual(['maven', 'npm', 'docker', 'jdk', 'java-agent']);
+    const scanBody = doc.paths['/api/inventory/applications/{application}/scan']!.post!.requestBody!.content['application/json']!.schema;
+    expect(Object.keys(scanBody.properties ?? {})).toEqual(['repoUrl', 'ref']);
+    expect(scanBody.required).toEqual(['repoUrl']);
+    expect(doc.paths['/api/inventory/rescan']?.post).toBeDefined();
+  });
 });
