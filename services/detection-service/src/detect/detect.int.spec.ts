@@ -9,7 +9,7 @@ import { Kafka, type Consumer, type Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DETECTION_SERVICE_SERVICE } from '../service';
-import { buildFatJar } from '../testing/fat-jar.fixture';
+import { buildAgentJar, buildFatJar } from '../testing/fat-jar.fixture';
 import { bareRepoFrom, type BareRepo } from '../testing/git-fixture';
 import { startInstance, type RunningInstance } from '../testing/instance.fixture';
 
@@ -155,5 +155,31 @@ describe('detect stage over Kafka', () => {
     const [result] = await resultsOf(cmd.stepId);
     expect(result).toMatchObject({ outcome: 'FAILED', errorClass: 'DETECTION_MISMATCH' });
     expect(Object.values(result!.details)).toContain('instance orders-3 still loads opentelemetry-javaagent 1.31.0 (instance-event: RuntimeInstanceEvent of orders-3)');
+  });
+
+  it('JDK and JavaAgent read from the deployed artifact itself: class-file release of the jar, version of the -javaagent jar', async () => {
+    const jar11 = buildFatJar(join(root, 'jars-11'), '2.0.0', '11');
+    const agent = buildAgentJar(join(root, 'jars-11'), { file: 'shipshape-agent-1.2.0', title: 'shipshape-agent', version: '1.2.0' });
+    instances.push(await startInstance({ components: {}, artifact: jar11, agents: [agent] }));
+    await instanceStarted('orders-4', instances.at(-1)!.address);
+    const ds = app.app.get(DataSource);
+    await waitFor(async () => (((await ds.query(`SELECT 1 FROM runtime_instance WHERE instance = 'orders-4'`)) as unknown[]).length ? true : undefined), { timeoutMs: 30_000, description: 'orders-4 known' });
+    const runtimeOnly = (stepId: string, componentChange: StepCommand['componentChange']): StepCommand => {
+      const base = command(stepId);
+      return { ...base, componentChange, parameters: { ...base.parameters, detect: { checkSource: false, checkRuntime: true, gitRef: null, expectedCommit: null } } };
+    };
+
+    const jdk = runtimeOnly(`${runId}:detect:5`, { kind: 'COMPONENT', ecosystem: 'jdk', coordinates: 'java', fromRange: '<17', toVersion: '17' });
+    await sendCommand(jdk);
+    const [jdkResult] = await resultsOf(jdk.stepId);
+    const jdkEvidence = Object.values(jdkResult!.details);
+    expect(jdkEvidence).toContain(`instance orders-4 still loads java 11 (class-file: ${jar11}!/com/acme/orders/App.class)`);
+    expect(jdkEvidence.filter((v) => v.startsWith('instance orders-2'))).toEqual([]); // its jar targets 17
+
+    const sidecar = runtimeOnly(`${runId}:detect:6`, { kind: 'SIDECAR', ecosystem: 'java-agent', coordinates: 'shipshape-agent', fromRange: '<1.3.0', toVersion: '1.3.0' });
+    await sendCommand(sidecar);
+    const [agentResult] = await resultsOf(sidecar.stepId);
+    expect(agentResult).toMatchObject({ outcome: 'FAILED', errorClass: 'DETECTION_MISMATCH' });
+    expect(Object.values(agentResult!.details)).toContain(`instance orders-4 still loads shipshape-agent 1.2.0 (jar-manifest: ${agent}!/META-INF/MANIFEST.MF)`);
   });
 });

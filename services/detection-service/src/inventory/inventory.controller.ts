@@ -22,6 +22,7 @@ const instanceScanBody = z.object({
   componentsPath: z.string().startsWith('/').optional().describe('path of its components endpoint (default DETECTION_COMPONENTS_PATH)'),
   artifact: z.string().optional().describe('deployed jar to read directly'),
   appDir: z.string().optional().describe('deployed Node application directory (node_modules) to read directly'),
+  agents: z.array(z.string().min(1)).optional().describe('JavaAgent jars the instance was started with (-javaagent:), read directly'),
 });
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;

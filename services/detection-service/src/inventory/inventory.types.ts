@@ -4,7 +4,7 @@ export const ORIGINS = ['SOURCE', 'RUNTIME'] as const;
 export type Origin = (typeof ORIGINS)[number];
 
 /** How a runtime component was observed (RUNTIME rows use these as `kind`). */
-export const RUNTIME_KINDS = ['endpoint', 'jar-manifest', 'pom-properties', 'jar-file-name', 'node-modules', 'instance-event'] as const;
+export const RUNTIME_KINDS = ['endpoint', 'jar-manifest', 'pom-properties', 'jar-file-name', 'class-file', 'node-modules', 'instance-event'] as const;
 export type RuntimeKind = (typeof RUNTIME_KINDS)[number];
 
 /** One row of the inventory: a declaration (SOURCE) or a component an instance has loaded (RUNTIME). */

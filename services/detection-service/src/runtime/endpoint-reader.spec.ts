@@ -7,7 +7,7 @@ import { ecosystemOfReported, readEndpoint } from './endpoint-reader';
 let server: Server;
 let address: string;
 const bodies: Record<string, string> = {
-  '/list': JSON.stringify({ components: [{ ecosystem: 'maven', name: 'com.acme:rpc-client', version: '1.4.2' }, { name: 'left-pad', version: '1.3.0' }], artifact: '/opt/app.jar' }),
+  '/list': JSON.stringify({ components: [{ ecosystem: 'maven', name: 'com.acme:rpc-client', version: '1.4.2' }, { name: 'left-pad', version: '1.3.0' }], artifact: '/opt/app.jar', agents: ['/opt/agents/otel-1.32.0.jar', 42] }),
   '/map': JSON.stringify({ components: { 'com.acme:rpc-client': '1.4.1', express: '4.18.3' } }),
   '/none': JSON.stringify({ status: 'UP' }),
   '/garbage': '<html>',
@@ -31,6 +31,7 @@ describe('readEndpoint', () => {
       ['npm', 'left-pad', '1.3.0', 'endpoint'],
     ]);
     expect(r.artifact).toBe('/opt/app.jar');
+    expect(r.agents).toEqual(['/opt/agents/otel-1.32.0.jar']);
   });
   it('reads a coordinates → version map', async () => {
     const r = await readEndpoint(`http://${address}`, '/map', 2000);

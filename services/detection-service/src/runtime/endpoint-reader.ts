@@ -26,18 +26,21 @@ export interface EndpointReport {
   readonly artifact: string | null;
   /** Directory holding the Node app's node_modules, when the instance tells it. */
   readonly appDir: string | null;
+  /** Paths of the JavaAgent jars it was started with (`-javaagent:`), when the instance tells them. */
+  readonly agents: readonly string[];
 }
 
 interface Body {
   components?: unknown;
   artifact?: unknown;
   appDir?: unknown;
+  agents?: unknown;
 }
 
 /**
  * Reads `GET http://<address><path>`. Accepted bodies: `{ components: [{ ecosystem?, name, version }] }`
  * or `{ components: { "<coordinates>": "<version>" } }` (ecosystem maven when the name has a `:`, else
- * npm), with optional `artifact` (jar path) and `appDir` (Node app directory).
+ * npm), with optional `artifact` (jar path), `appDir` (Node app directory) and `agents` (JavaAgent jar paths).
  */
 export async function readEndpoint(address: string, path: string, timeoutMs: number): Promise<EndpointReport> {
   const url = `${/^https?:\/\//.test(address) ? address : `http://${address}`}${path}`;
@@ -69,5 +72,6 @@ export async function readEndpoint(address: string, path: string, timeoutMs: num
     components,
     artifact: typeof body.artifact === 'string' ? body.artifact : null,
     appDir: typeof body.appDir === 'string' ? body.appDir : null,
+    agents: Array.isArray(body.agents) ? body.agents.filter((a): a is string => typeof a === 'string') : [],
   };
 }

@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import type { DetectionConfig } from '../config/detection.config';
 import { InventoryStore } from '../inventory/inventory.store';
 import type { InventoryEntry } from '../inventory/inventory.types';
-import { readJarComponents, readNodeModules } from './artifact-reader';
+import { readAgentJar, readJarComponents, readNodeModules } from './artifact-reader';
 import { readEndpoint } from './endpoint-reader';
 
 export interface InstanceTarget {
@@ -20,6 +20,8 @@ export interface InstanceTarget {
   /** Deployed jar / Node app directory when known from configuration (else what the instance reports). */
   readonly artifact?: string | null;
   readonly appDir?: string | null;
+  /** JavaAgent jars the instance was started with, when known from configuration (else what the instance reports). */
+  readonly agents?: readonly string[] | null;
 }
 
 /** What one instance has loaded, or why it could not be read (a value, not an exception). */
@@ -27,7 +29,7 @@ export type InstanceReading =
   | { readonly ok: true; readonly instance: string; readonly entries: readonly InventoryEntry[] }
   | { readonly ok: false; readonly instance: string; readonly code: string; readonly message: string };
 
-/** Reads what running instances have loaded (endpoint + deployed artifact) into the RUNTIME inventory. */
+/** Reads what running instances have loaded (endpoint + deployed artifact: its libraries and JDK, its JavaAgent jars) into the RUNTIME inventory. */
 @Injectable()
 export class RuntimeScanService {
   constructor(
@@ -45,6 +47,7 @@ export class RuntimeScanService {
       if (artifact && existsSync(artifact)) entries.push(...readJarComponents(readFileSync(artifact), artifact));
       const appDir = target.appDir ?? report.appDir;
       if (appDir && existsSync(appDir)) entries.push(...readNodeModules(appDir));
+      for (const agent of target.agents ?? report.agents) if (existsSync(agent)) entries.push(readAgentJar(readFileSync(agent), agent));
       return { ok: true, instance: target.instance, entries };
     } catch (err) {
       if (!isShipshapeError(err)) throw err;

@@ -32,9 +32,9 @@ export function buildLibraryJar(dir: string, opts: { file: string; pkg: string; 
 /**
  * A real Spring-Boot-style fat jar: the application's classes and pom.properties plus
  * BOOT-INF/lib/ with rpc-client (pom.properties), legacy-util (manifest only) and commons-tiny
- * (file name only). Built with javac and jar from the installed JDK.
+ * (file name only). Built with javac (application classes for `javaRelease`) and jar from the installed JDK.
  */
-export function buildFatJar(dir: string, rpcClientVersion: string): string {
+export function buildFatJar(dir: string, rpcClientVersion: string, javaRelease = '17'): string {
   mkdirSync(dir, { recursive: true });
   const libs = join(dir, `app-${rpcClientVersion}`, 'BOOT-INF', 'lib');
   mkdirSync(libs, { recursive: true });
@@ -43,9 +43,26 @@ export function buildFatJar(dir: string, rpcClientVersion: string): string {
   buildLibraryJar(libs, { file: 'commons-tiny-2.1', pkg: 'org.tiny' });
   const app = join(dir, `app-${rpcClientVersion}`);
   write(join(app, 'src', 'com', 'acme', 'orders', 'App.java'), 'package com.acme.orders;\npublic final class App { public static void main(String[] a) { System.out.println("orders"); } }\n');
-  run('javac', ['--release', '17', '-d', join(app, 'classes'), join(app, 'src', 'com', 'acme', 'orders', 'App.java')], app);
+  run('javac', ['--release', javaRelease, '-d', join(app, 'classes'), join(app, 'src', 'com', 'acme', 'orders', 'App.java')], app);
   write(join(app, 'classes', 'META-INF', 'maven', 'com.acme.orders', 'orders-api', 'pom.properties'), 'groupId=com.acme.orders\nartifactId=orders-api\nversion=2.7.0\n');
   const jar = join(dir, `orders-api-${rpcClientVersion}.jar`);
   run('jar', ['--create', '--file', jar, '--main-class', 'com.acme.orders.App', '-C', join(app, 'classes'), '.', '-C', app, 'BOOT-INF'], app);
+  return jar;
+}
+
+/**
+ * A real JavaAgent jar compiled with javac: a class with `premain(String, Instrumentation)`, a manifest naming it as
+ * Premain-Class with Implementation-Title/Version, and optionally its own pom.properties.
+ */
+export function buildAgentJar(dir: string, opts: { file: string; title: string; version: string; pom?: { groupId: string; artifactId: string; version: string } }): string {
+  const work = join(dir, `${opts.file}-src`);
+  write(join(work, 'src', 'com', 'acme', 'agent', 'Agent.java'), 'package com.acme.agent;\nimport java.lang.instrument.Instrumentation;\npublic final class Agent { public static void premain(String args, Instrumentation inst) { System.setProperty("acme.agent", "on"); } }\n');
+  run('javac', ['--release', '17', '-d', join(work, 'classes'), join(work, 'src', 'com', 'acme', 'agent', 'Agent.java')], work);
+  if (opts.pom) {
+    write(join(work, 'classes', 'META-INF', 'maven', opts.pom.groupId, opts.pom.artifactId, 'pom.properties'), `groupId=${opts.pom.groupId}\nartifactId=${opts.pom.artifactId}\nversion=${opts.pom.version}\n`);
+  }
+  write(join(work, 'manifest.txt'), `Premain-Class: com.acme.agent.Agent\nImplementation-Title: ${opts.title}\nImplementation-Version: ${opts.version}\n`);
+  const jar = join(dir, `${opts.file}.jar`);
+  run('jar', ['--create', '--file', jar, '--manifest', join(work, 'manifest.txt'), '-C', join(work, 'classes'), '.'], work);
   return jar;
 }
