@@ -21,10 +21,13 @@ export const releaseConfigSchema = baseConfigSchema.extend({
   RELEASE_BUILD_TIMEOUT_MS: positiveInt('a positive number of ms').default(600_000),
   /** How long a started instance has to listen on its port (ms). */
   RELEASE_START_TIMEOUT_MS: positiveInt('a positive number of ms').default(30_000),
-  /** Environment variable that carries the agent (sidecar) version to every instance. */
+  /**
+   * Environment variable that carries the agent version of a sidecar release to every instance; the
+   * application's start script loads that agent instead of the one it declares (nothing else is added).
+   */
   RELEASE_AGENT_VERSION_VAR: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').default('SHIPSHAPE_AGENT_VERSION'),
-  /** When set, instances also get JAVA_TOOL_OPTIONS=-javaagent:<dir>/agent-<version>.jar. */
-  RELEASE_AGENT_JAR_DIR: z.string().min(1).optional(),
+  /** How often the watchdog checks that every running instance's process is still there (ms). */
+  RELEASE_WATCHDOG_MS: positiveInt('a positive number of ms').default(2_000),
 });
 
 export type ReleaseConfig = z.output<typeof releaseConfigSchema>;

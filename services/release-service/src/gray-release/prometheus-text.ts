@@ -63,6 +63,51 @@ export function parseSelector(selector: string): MetricSelector | null {
   return labels === null ? null : { name: m[1] as string, labels };
 }
 
+/**
+ * A histogram's cumulative bucket counts by upper bound (`le`), summed over every series of
+ * `<name>_bucket` matching the selector's labels; null when the metric has no buckets (not a histogram).
+ */
+export function bucketsOf(samples: readonly PromSample[], selector: MetricSelector): Record<string, number> | null {
+  const name = `${selector.name}_bucket`;
+  const buckets: Record<string, number> = {};
+  let found = false;
+  for (const s of samples) {
+    if (s.name !== name || s.labels['le'] === undefined) continue;
+    if (!Object.entries(selector.labels).every(([k, v]) => s.labels[k] === v)) continue;
+    found = true;
+    const le = String(parseValue(s.labels['le']));
+    buckets[le] = (buckets[le] ?? 0) + s.value;
+  }
+  return found ? buckets : null;
+}
+
+/**
+ * The q-quantile of a histogram given as cumulative counts by upper bound, the way Prometheus'
+ * histogram_quantile does it: linear interpolation inside the bucket the rank falls in (from 0 for the
+ * first bucket); a rank in the +Inf bucket gives the highest finite bound. null without observations.
+ */
+export function histogramQuantile(q: number, buckets: Readonly<Record<string, number>>): number | null {
+  const sorted = Object.entries(buckets)
+    .map(([le, count]) => ({ le: parseValue(le), count }))
+    .filter((b) => !Number.isNaN(b.le))
+    .sort((a, b) => a.le - b.le);
+  const total = sorted.at(-1)?.count ?? 0;
+  if (sorted.length === 0 || total <= 0 || sorted.at(-1)?.le !== Number.POSITIVE_INFINITY) return null;
+  const rank = q * total;
+  let lowerBound = 0;
+  let lowerCount = 0;
+  for (const b of sorted) {
+    if (b.count >= rank) {
+      if (b.le === Number.POSITIVE_INFINITY) return sorted.length > 1 ? (sorted.at(-2)?.le ?? null) : null;
+      if (b.count === lowerCount) return b.le;
+      return lowerBound + ((b.le - lowerBound) * (rank - lowerCount)) / (b.count - lowerCount);
+    }
+    lowerBound = b.le;
+    lowerCount = b.count;
+  }
+  return null;
+}
+
 /** Sum of every series matching the selector; null when none matches (the metric is not exposed). */
 export function sumOf(samples: readonly PromSample[], selector: MetricSelector): number | null {
   let found = false;

@@ -10,11 +10,13 @@ export interface GateThresholds {
   readonly minHealthRatio: number;
   /** Errors / requests during the bake above this fails, 0..1. */
   readonly maxErrorRate: number;
-  /** Mean request latency during the bake above this fails (ms). */
+  /** Request latency during the bake above this fails (ms): the p95 from the histogram buckets, else the mean (summary or no buckets). */
   readonly maxLatencyMs: number;
+  /** Instance processes that died during the bake (found by the watchdog) above this fails. Absent in plans stored before it existed: 0. */
+  readonly maxCrashes?: number;
 }
 
-/** Metric selectors read from the instance's metrics endpoint (Prometheus text). Latency is a summary/histogram base name (_sum, _count). */
+/** Metric selectors read from the instance's metrics endpoint (Prometheus text). Latency is a histogram base name (_bucket, _sum, _count; a summary's _sum/_count give the mean). */
 export interface MetricNames {
   readonly requests: string;
   readonly errors: string;
@@ -39,7 +41,7 @@ const GENERIC: PlatformDefaults = {
   probeIntervalMs: 1_000,
   healthPath: '/health',
   metricsPath: '/metrics',
-  gates: { minHealthRatio: 0.95, maxErrorRate: 0.01, maxLatencyMs: 1_000 },
+  gates: { minHealthRatio: 0.95, maxErrorRate: 0.01, maxLatencyMs: 1_000, maxCrashes: 0 },
   metrics: { requests: 'http_requests_total', errors: 'http_request_errors_total', latency: 'http_request_duration_seconds' },
   startCommand: null,
   buildCommand: null,
@@ -105,6 +107,7 @@ export const EXTRA_KEYS = {
   minHealthRatio: 'release.minHealthRatio',
   maxErrorRate: 'release.maxErrorRate',
   maxLatencyMs: 'release.maxLatencyMs',
+  maxCrashes: 'release.maxCrashes',
   requestsMetric: 'release.metrics.requests',
   errorsMetric: 'release.metrics.errors',
   latencyMetric: 'release.metrics.latency',
@@ -199,6 +202,7 @@ export function resolvePlan(command: StepCommand): PlanOutcome {
   const minHealthRatio = numberFrom(extra, EXTRA_KEYS.minHealthRatio, problems, ratio, 'between 0 and 1');
   const maxErrorRate = numberFrom(extra, EXTRA_KEYS.maxErrorRate, problems, ratio, 'between 0 and 1');
   const maxLatencyMs = numberFrom(extra, EXTRA_KEYS.maxLatencyMs, problems, positive, 'a positive number of ms');
+  const maxCrashes = numberFrom(extra, EXTRA_KEYS.maxCrashes, problems, (n) => Number.isInteger(n) && n >= 0, 'an integer (0 or more)');
   const instances = numberFrom(extra, EXTRA_KEYS.instances, problems, positiveInt, 'a positive integer');
 
   const env: Record<string, string> = {};
@@ -222,6 +226,7 @@ export function resolvePlan(command: StepCommand): PlanOutcome {
         minHealthRatio: minHealthRatio ?? defaults.gates.minHealthRatio,
         maxErrorRate: maxErrorRate ?? release?.maxErrorRate ?? defaults.gates.maxErrorRate,
         maxLatencyMs: maxLatencyMs ?? defaults.gates.maxLatencyMs,
+        maxCrashes: maxCrashes ?? defaults.gates.maxCrashes ?? 0,
       },
       metrics,
       autoRollback: release?.autoRollback ?? true,

@@ -1,12 +1,15 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { EVENT_TYPES, TOPICS, type RunEvent, type StepCommand } from '@shipshape/contracts';
+import { EVENT_TYPES, TOPICS, type RunEvent, type StepCommand, type StepControl } from '@shipshape/contracts';
 import { EventContext } from '@shipshape/messaging';
 import { LOGGER } from '@shipshape/service-kit';
 import type { Logger } from '@shipshape/telemetry';
 import { stepResultOf } from './release.executor';
 import { ReleaseStore } from './release.store';
+import { FINISHED_STATUSES, type ReleaseControl } from './release.types';
 import { ReleaseWorker } from './release.worker';
+
+const CONTROLS: Readonly<Record<Exclude<StepControl, 'UNKNOWN'>, ReleaseControl>> = { PAUSE: 'pause', RESUME: 'resume', PROMOTE: 'promote', ABORT: 'abort' };
 
 /**
  * The `release` stage over Kafka: records the step (keyed by step id) for the worker and returns at
@@ -23,9 +26,11 @@ export class ReleaseStepHandler {
 
   @EventPattern(EVENT_TYPES.stepCommand)
   async onStep(@Payload() command: StepCommand, @Ctx() ctx: EventContext): Promise<void> {
+    // `?? null`: a command written before StepCommand v2 has no control field.
+    if ((command.control ?? null) !== null) return this.onControl(command, ctx);
     const { release, created } = await this.store.accept(ctx.tx, command);
     this.logger.info({ step: command.stepId, run: command.runId, application: command.application.name, created, status: release.status }, 'release step received');
-    if (!created && release.result !== null && (release.status === 'succeeded' || release.status === 'failed')) {
+    if (!created && release.result !== null && FINISHED_STATUSES.includes(release.status)) {
       const result = release.result;
       await ctx.publish({
         topic: TOPICS.stepResults,
@@ -37,6 +42,50 @@ export class ReleaseStepHandler {
     }
     // Committed with the inbox row right after this returns; wake the worker a moment later.
     setTimeout(() => this.worker.poke(), 50);
+  }
+
+  /**
+   * A manual control of a release in progress from task-manager's run controls (StepCommand.control):
+   * the same flags as the REST controls, set in the transaction of the inbox row, so a redelivered
+   * control is not applied twice; applying one again is harmless anyway (pause of a paused release is
+   * refused, the state stays). A refused control (release finished, already paused, …) is published as
+   * a PROGRESS result with phase control-refused, so whoever sent it can see why nothing happened.
+   */
+  private async onControl(command: StepCommand, ctx: EventContext): Promise<void> {
+    const symbol = command.control ?? 'UNKNOWN';
+    if (symbol === 'UNKNOWN') {
+      this.logger.warn({ step: command.stepId, run: command.runId }, 'release control not understood; ignored');
+      return;
+    }
+    const control = CONTROLS[symbol];
+    const outcome = await this.store.control(command.stepId, control, ctx.tx);
+    switch (outcome.kind) {
+      case 'applied':
+        this.logger.info({ step: command.stepId, run: command.runId, control }, 'release control applied');
+        setTimeout(() => this.worker.poke(), 50);
+        return;
+      case 'not-found':
+        this.logger.warn({ step: command.stepId, run: command.runId, control }, 'release control for an unknown release; ignored');
+        return;
+      case 'refused':
+        this.logger.info({ step: command.stepId, run: command.runId, control, reason: outcome.reason }, 'release control refused');
+        await ctx.publish({
+          topic: TOPICS.stepResults,
+          key: outcome.release.runId,
+          eventType: EVENT_TYPES.stepResult,
+          value: stepResultOf(outcome.release, {
+            outcome: 'PROGRESS',
+            message: `${control} refused: ${outcome.reason}`,
+            details: { phase: 'control-refused', control, reason: outcome.reason },
+            progress: { phase: 'control-refused', percent: null, completed: null, total: null },
+          }),
+        });
+        return;
+      default: {
+        const never: never = outcome;
+        throw new Error(`unknown control outcome ${JSON.stringify(never)}`);
+      }
+    }
   }
 
   /**

@@ -4,15 +4,14 @@ import { OutboxWriter, type SqlExecutor } from '@shipshape/messaging';
 import { LOGGER, SERVICE_CONFIG } from '@shipshape/service-kit';
 import type { Logger } from '@shipshape/telemetry';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import type { ReleaseConfig } from '../config/release.config';
 import { RUNTIME_DRIVER, type BuildOutcome, type RuntimeDriver } from '../runtime/runtime-driver';
 import { RuntimeRegistry } from '../runtime/runtime.registry';
 import { runsSpec, specOf, type InstanceSpec, type RuntimeInstance } from '../runtime/runtime.types';
-import { EMPTY_BAKE, evaluateGates, measurementDetails, type BakeState, type MetricsReading } from './gates';
-import { parsePrometheusText, parseSelector, sumOf, type MetricSelector } from './prometheus-text';
+import { EMPTY_BAKE, crashesSince, evaluateGates, measurementDetails, type BakeState, type MetricsReading } from './gates';
+import { bucketsOf, parsePrometheusText, parseSelector, sumOf, type MetricSelector } from './prometheus-text';
 import { batchCounts, resolvePlan } from './release-plan';
 import { releaseMetrics } from './release.metrics';
 import { ReleaseStore } from './release.store';
@@ -28,6 +27,23 @@ type Step = 'continue' | 'stopped' | 'done';
 function failed(errorClass: ErrorClass, message: string, details: Record<string, string> = {}): StoredResult {
   return { outcome: 'FAILED', errorClass, message, details };
 }
+
+/** Stopped by hand (REST abort, task-manager's release abort, or the run/task aborted): ABORTED, no error class. */
+function aborted(message: string): StoredResult {
+  return { outcome: 'ABORTED', errorClass: null, message, details: { reason: 'aborted' } };
+}
+
+/** The step's deadline (StepCommand.deadline) has passed: the release stops and rolls back (TIMEOUT). */
+function pastDeadline(release: ReleaseRecord): boolean {
+  return Date.now() >= Number(release.command.deadline);
+}
+
+function deadlineDetails(release: ReleaseRecord): Record<string, string> {
+  return { deadline: new Date(Number(release.command.deadline)).toISOString() };
+}
+
+/** Variables release-service itself set on instances in earlier versions (stacked -javaagent); never carried over. */
+const LEGACY_AGENT_OPTIONS = 'JAVA_TOOL_OPTIONS';
 
 function withSuffix(selector: MetricSelector, suffix: string): MetricSelector {
   return { name: `${selector.name}${suffix}`, labels: selector.labels };
@@ -80,7 +96,8 @@ export class ReleaseExecutor {
   private async advance(release: ReleaseRecord, shouldStop: StopSignal): Promise<Step> {
     switch (release.status) {
       case 'pending':
-        if (release.abortRequested) return this.finish(release, failed('INVALID_INPUT', 'release aborted before it started; nothing changed', { reason: 'aborted' }));
+        if (release.abortRequested) return this.finish(release, aborted('release aborted before it started; nothing changed'));
+        if (pastDeadline(release)) return this.finish(release, failed('TIMEOUT', 'the release step passed its deadline before it started; nothing changed', deadlineDetails(release)));
         return this.prepare(release);
       case 'running':
         return this.runBatch(release, shouldStop);
@@ -88,6 +105,7 @@ export class ReleaseExecutor {
         return this.rollBack(release, shouldStop);
       case 'succeeded':
       case 'failed':
+      case 'aborted':
         return 'done';
       default: {
         const never: never = release.status;
@@ -132,6 +150,7 @@ export class ReleaseExecutor {
       const problem = this.buildProblem(outcome);
       if (problem !== null) return this.finish(release, problem);
       if (outcome.kind !== 'built') return 'done';
+      if (pastDeadline(release)) return this.finish(release, failed('TIMEOUT', 'the release step passed its deadline while building; nothing changed', { ...deadlineDetails(release), commit: outcome.build.commit }));
       target = {
         kind: sidecar ? 'SIDECAR' : 'COMPONENT',
         commit: outcome.build.commit,
@@ -176,27 +195,43 @@ export class ReleaseExecutor {
 
   // ---------------------------------------------------------------- batches
 
-  private agentEnv(agentVersion: string | null): Record<string, string> {
-    if (agentVersion === null) return {};
-    const env: Record<string, string> = { [this.config.RELEASE_AGENT_VERSION_VAR]: agentVersion };
-    if (this.config.RELEASE_AGENT_JAR_DIR !== undefined) env.JAVA_TOOL_OPTIONS = `-javaagent:${join(this.config.RELEASE_AGENT_JAR_DIR, `agent-${agentVersion}.jar`)}`;
-    return env;
+  /** The instance's variables without the agent settings a release put there (the agent variable; a legacy -javaagent option). */
+  private withoutAgent(env: Readonly<Record<string, string>>): Record<string, string> {
+    const kept: Record<string, string> = {};
+    for (const [name, value] of Object.entries(env)) {
+      if (name === this.config.RELEASE_AGENT_VERSION_VAR) continue;
+      if (name === LEGACY_AGENT_OPTIONS && value.trim().startsWith('-javaagent:')) continue;
+      kept[name] = value;
+    }
+    return kept;
   }
 
-  /** What the instance runs once released. */
+  /**
+   * What the instance runs once released. SIDECAR: the running build, and the agent version in the
+   * agent variable only (the start script loads that agent instead of the one it declares; nothing is
+   * stacked). COMPONENT: the new build with the agent its own start script declares: an agent version
+   * set by an earlier sidecar release is not carried into it (the merged code declares the current one).
+   */
   private targetSpec(release: ReleaseRecord, instanceId: string): InstanceSpec {
     const plan = release.plan as PreparedPlan;
     const target = release.target as ReleaseTarget;
     const before = release.previous?.[instanceId];
-    const agentVersion = target.kind === 'SIDECAR' ? target.agentVersion : (before?.agentVersion ?? null);
-    const env = { ...(before?.env ?? {}), ...plan.env, INSTANCE_ID: instanceId, ...this.agentEnv(agentVersion) };
+    const agentVersion = target.kind === 'SIDECAR' ? target.agentVersion : null;
+    const env: Record<string, string> = { ...this.withoutAgent(before?.env ?? {}), ...plan.env, INSTANCE_ID: instanceId };
+    if (agentVersion !== null) env[this.config.RELEASE_AGENT_VERSION_VAR] = agentVersion;
     return { commit: target.commit, version: target.version, agentVersion, location: target.location, startCommand: target.startCommand, env };
   }
 
   private async runBatch(release: ReleaseRecord, shouldStop: StopSignal): Promise<Step> {
     const plan = release.plan as PreparedPlan;
-    if (release.abortRequested) return this.beginRollback(release, failed('INVALID_INPUT', 'release aborted by hand; rolled back', { reason: 'aborted' }));
+    if (release.abortRequested) return this.beginRollback(release, aborted('release aborted by hand; rolled back'));
     if (release.batchIndex >= plan.counts.length) return this.succeed(release);
+    if (pastDeadline(release)) {
+      return this.beginRollback(
+        release,
+        failed('TIMEOUT', `the release passed its deadline in batch ${release.batchIndex + 1} of ${plan.counts.length}; rolled back`, { ...deadlineDetails(release), batch: String(release.batchIndex + 1) }),
+      );
+    }
     const count = plan.counts[release.batchIndex] as number;
     const batchIds = plan.order.slice(0, count);
 
@@ -214,7 +249,7 @@ export class ReleaseExecutor {
           if (shouldStop()) return 'stopped';
           const fresh = await this.store.get(release.id);
           if (fresh === null) return 'done';
-          if (fresh.abortRequested) return 'continue';
+          if (fresh.abortRequested || pastDeadline(fresh)) return 'continue';
           if (fresh.paused) return this.waitWhilePaused(fresh, shouldStop);
           const outcome = await this.registry.replace(release.application, id, this.targetSpec(release, id));
           if (outcome.kind === 'ok') releaseMetrics().instancesReplaced.add(1, { reason: 'release' });
@@ -227,7 +262,8 @@ export class ReleaseExecutor {
         }
       }
       const baseline = await this.readAll(release, batchIds);
-      const bake: BakeState = { ...EMPTY_BAKE, baseline };
+      const restartsAtStart = Object.fromEntries((await this.instancesOf(release, batchIds)).map((i) => [i.instanceId, i.restarts]));
+      const bake: BakeState = { ...EMPTY_BAKE, baseline, restartsAtStart };
       await this.store.update(release.id, { bakeStartedAt: new Date(), bake });
       return 'continue';
     }
@@ -240,11 +276,13 @@ export class ReleaseExecutor {
       if (shouldStop()) return 'stopped';
       const fresh = await this.store.get(release.id);
       if (fresh === null) return 'done';
-      if (fresh.abortRequested) return 'continue';
+      if (fresh.abortRequested || pastDeadline(fresh)) return 'continue';
       const round = await this.probeRound(release, batchIds);
-      bake = { ...bake, probes: bake.probes + round.probes, healthy: bake.healthy + round.healthy, lastFailures: [...bake.lastFailures, ...round.failures].slice(-5) };
+      const crashes = crashesSince(bake, round.restarts);
+      bake = { ...bake, probes: bake.probes + round.probes, healthy: bake.healthy + round.healthy, lastFailures: [...bake.lastFailures, ...round.failures].slice(-5), crashes };
       await this.store.update(release.id, { bake });
-      if (fresh.promoteRequested || Date.now() >= bakeEnds) break;
+      // A crash already decides the bake: no need to wait for the end of it.
+      if (fresh.promoteRequested || Date.now() >= bakeEnds || crashes > (plan.gates.maxCrashes ?? 0)) break;
       await sleep(Math.max(0, Math.min(plan.probeIntervalMs, bakeEnds - Date.now())));
     }
     const verdict = evaluateGates(plan.gates, bake, await this.readAll(release, batchIds));
@@ -272,7 +310,7 @@ export class ReleaseExecutor {
       if (shouldStop()) return 'stopped';
       const fresh = await this.store.get(release.id);
       if (fresh === null) return 'done';
-      if (!fresh.paused || fresh.abortRequested) return 'continue';
+      if (!fresh.paused || fresh.abortRequested || pastDeadline(fresh)) return 'continue';
       await sleep(Math.min(200, this.config.RELEASE_WORKER_POLL_MS));
     }
   }
@@ -293,7 +331,7 @@ export class ReleaseExecutor {
     return (await this.registry.list(release.application)).filter((i) => wanted.has(i.instanceId));
   }
 
-  private async probeRound(release: ReleaseRecord, ids: readonly string[]): Promise<{ probes: number; healthy: number; failures: string[] }> {
+  private async probeRound(release: ReleaseRecord, ids: readonly string[]): Promise<{ probes: number; healthy: number; failures: string[]; restarts: Record<string, number> }> {
     const plan = release.plan as PreparedPlan;
     const instances = await this.instancesOf(release, ids);
     const timeout = Math.max(200, Math.min(2_000, plan.probeIntervalMs * 2));
@@ -306,7 +344,8 @@ export class ReleaseExecutor {
       }),
     );
     const failures = results.filter((r): r is string => r !== null);
-    return { probes: ids.length, healthy: ids.length - failures.length, failures };
+    const restarts = Object.fromEntries(instances.map((i) => [i.instanceId, i.restarts]));
+    return { probes: ids.length, healthy: ids.length - failures.length, failures, restarts };
   }
 
   private async readAll(release: ReleaseRecord, ids: readonly string[]): Promise<Record<string, MetricsReading>> {
@@ -325,6 +364,7 @@ export class ReleaseExecutor {
         errors: errors === null ? null : sumOf(samples, errors),
         latencySum: latency === null ? null : sumOf(samples, withSuffix(latency, '_sum')),
         latencyCount: latency === null ? null : sumOf(samples, withSuffix(latency, '_count')),
+        latencyBuckets: latency === null ? null : bucketsOf(samples, latency),
       };
     }
     return out;
@@ -374,14 +414,37 @@ export class ReleaseExecutor {
 
   /** Ends the release: status, stored result and the StepResult in one transaction. */
   private async finish(release: ReleaseRecord, result: StoredResult): Promise<Step> {
+    const status = result.outcome === 'SUCCEEDED' ? 'succeeded' : result.outcome === 'ABORTED' ? 'aborted' : 'failed';
+    // While the release is still active, so no next release of the application builds meanwhile.
+    await this.pruneBuilds(release);
     await this.dataSource.transaction(async (tx) => {
-      const done = await this.store.update(release.id, { status: result.outcome === 'SUCCEEDED' ? 'succeeded' : 'failed', result }, tx);
+      const done = await this.store.update(release.id, { status, result }, tx);
       await this.publishResult(tx, done, result);
     });
     releaseMetrics().releasesFinished.add(1, { outcome: result.outcome, error_class: result.errorClass ?? '' });
     releaseMetrics().releaseDuration.record((Date.now() - release.createdAt.getTime()) / 1000, { outcome: result.outcome });
     this.logger.info({ release: release.id, outcome: result.outcome, errorClass: result.errorClass }, 'release finished');
     return 'done';
+  }
+
+  /**
+   * Removes the builds (checkouts) of the application no instance runs anymore, keeping the ones its
+   * instances run now (or are being replaced with) and the ones they ran before this release (what a
+   * rollback goes back to).
+   * Best effort: a failure is logged, the release result stands.
+   */
+  private async pruneBuilds(release: ReleaseRecord): Promise<void> {
+    try {
+      const instances = await this.registry.list(release.application);
+      const keep = new Set<string>([
+        ...instances.flatMap((i) => [i.location, ...(i.target === null ? [] : [i.target.location])]),
+        ...Object.values(release.previous ?? {}).map((p) => p.location),
+      ]);
+      const removed = await this.driver.prune(release.application, [...keep]);
+      if (removed.length > 0) this.logger.info({ release: release.id, application: release.application, removed: removed.length }, 'old builds removed');
+    } catch (error) {
+      this.logger.warn({ err: error, release: release.id }, 'old builds could not be removed');
+    }
   }
 
   async publishResult(tx: SqlExecutor, release: ReleaseRecord, result: StoredResult): Promise<void> {

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { returnedRows } from '../runtime/runtime.registry';
 import type { InstanceSpec } from '../runtime/runtime.types';
 import type { BakeState } from './gates';
-import type { ControlOutcome, PreparedPlan, ReleaseControl, ReleaseRecord, ReleaseStatus, ReleaseTarget, StoredResult } from './release.types';
+import { FINISHED_STATUSES, type ControlOutcome, type PreparedPlan, type ReleaseControl, type ReleaseRecord, type ReleaseStatus, type ReleaseTarget, type StoredResult } from './release.types';
 
 interface ReleaseRow {
   id: string;
@@ -169,39 +169,41 @@ export class ReleaseStore {
     return rows.length;
   }
 
-  /** Applies a manual control as a flag on the row; the worker acts on it at its next check. */
-  async control(id: string, control: ReleaseControl): Promise<ControlOutcome> {
-    return this.dataSource.transaction(async (tx) => {
-      const rows = (await tx.query('SELECT * FROM releases WHERE id = $1 FOR UPDATE', [id])) as ReleaseRow[];
-      if (rows[0] === undefined) return { kind: 'not-found' } as const;
-      const release = toRecord(rows[0]);
-      const refuse = (reason: string): ControlOutcome => ({ kind: 'refused', reason, release });
-      if (release.status === 'succeeded' || release.status === 'failed') return refuse(`release already ${release.status}`);
-      if (release.status === 'rolling_back') return refuse('release is rolling back');
-      if (release.abortRequested) return refuse('release is being aborted');
-      let set: string;
-      switch (control) {
-        case 'pause':
-          if (release.paused) return refuse('release is already paused');
-          set = 'paused = true';
-          break;
-        case 'resume':
-          if (!release.paused) return refuse('release is not paused');
-          set = 'paused = false';
-          break;
-        case 'promote':
-          set = 'promote_requested = true';
-          break;
-        case 'abort':
-          set = 'abort_requested = true';
-          break;
-        default: {
-          const never: never = control;
-          throw new Error(`unknown control ${String(never)}`);
-        }
+  /**
+   * Applies a manual control as a flag on the row; the worker acts on it at its next check. In `tx`
+   * when given (a control that came over Kafka commits with its inbox row), else in its own.
+   */
+  async control(id: string, control: ReleaseControl, tx?: SqlExecutor): Promise<ControlOutcome> {
+    if (tx === undefined) return this.dataSource.transaction((own) => this.control(id, control, own));
+    const rows = (await tx.query('SELECT * FROM releases WHERE id = $1 FOR UPDATE', [id])) as ReleaseRow[];
+    if (rows[0] === undefined) return { kind: 'not-found' } as const;
+    const release = toRecord(rows[0]);
+    const refuse = (reason: string): ControlOutcome => ({ kind: 'refused', reason, release });
+    if (FINISHED_STATUSES.includes(release.status)) return refuse(`release already ${release.status}`);
+    if (release.status === 'rolling_back') return refuse('release is rolling back');
+    if (release.abortRequested) return refuse('release is being aborted');
+    let set: string;
+    switch (control) {
+      case 'pause':
+        if (release.paused) return refuse('release is already paused');
+        set = 'paused = true';
+        break;
+      case 'resume':
+        if (!release.paused) return refuse('release is not paused');
+        set = 'paused = false';
+        break;
+      case 'promote':
+        set = 'promote_requested = true';
+        break;
+      case 'abort':
+        set = 'abort_requested = true';
+        break;
+      default: {
+        const never: never = control;
+        throw new Error(`unknown control ${String(never)}`);
       }
-      const updated = returnedRows<ReleaseRow>(await tx.query(`UPDATE releases SET ${set}, updated_at = now() WHERE id = $1 RETURNING *`, [id]));
-      return { kind: 'applied', release: toRecord(updated[0] as ReleaseRow) } as const;
-    });
+    }
+    const updated = returnedRows<ReleaseRow>(await tx.query(`UPDATE releases SET ${set}, updated_at = now() WHERE id = $1 RETURNING *`, [id]));
+    return { kind: 'applied', release: toRecord(updated[0] as ReleaseRow) } as const;
   }
 }

@@ -3,9 +3,10 @@ import type { InstanceSpec } from '../runtime/runtime.types';
 import type { BakeState } from './gates';
 import type { ReleasePlan } from './release-plan';
 
-export const RELEASE_STATUSES = ['pending', 'running', 'rolling_back', 'succeeded', 'failed'] as const;
+export const RELEASE_STATUSES = ['pending', 'running', 'rolling_back', 'succeeded', 'failed', 'aborted'] as const;
 export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
 export const ACTIVE_STATUSES: readonly ReleaseStatus[] = ['pending', 'running', 'rolling_back'];
+export const FINISHED_STATUSES: readonly ReleaseStatus[] = ['succeeded', 'failed', 'aborted'];
 
 /** The plan as fixed when the release was prepared, with the fleet it applies to. */
 export interface PreparedPlan extends ReleasePlan {
@@ -28,9 +29,9 @@ export interface ReleaseTarget {
   readonly agentVersion: string | null;
 }
 
-/** The step's outcome, stored so that a repeated step gets the same answer. */
+/** The step's outcome, stored so that a repeated step gets the same answer. ABORTED: stopped by hand (rolled back). */
 export interface StoredResult {
-  readonly outcome: 'SUCCEEDED' | 'FAILED';
+  readonly outcome: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
   readonly errorClass: ErrorClass | null;
   readonly message: string;
   readonly details: Readonly<Record<string, string>>;
@@ -60,7 +61,7 @@ export interface ReleaseRecord {
   readonly updatedAt: Date;
 }
 
-/** Manual controls (REST now; task-manager controls later). */
+/** Manual controls: REST here, and task-manager's run controls (StepCommand.control over Kafka). */
 export const RELEASE_CONTROLS = ['pause', 'resume', 'promote', 'abort'] as const;
 export type ReleaseControl = (typeof RELEASE_CONTROLS)[number];
 

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Build, BuildOutcome, BuildRequest, InstanceHandle, RuntimeDriver, StartOutcome, StartRequest } from './runtime-driver';
 import { freePort, killGroup, portAnswers, processAlive, runCommand, spawnDetached } from './process-group';
@@ -153,6 +153,30 @@ export class LocalRuntimeDriver implements RuntimeDriver {
 
   async stop(instance: InstanceHandle): Promise<void> {
     if (instance.pid !== null) await killGroup(instance.pid);
+  }
+
+  running(instance: InstanceHandle): boolean {
+    return instance.pid !== null && processAlive(instance.pid);
+  }
+
+  async prune(application: string, keep: readonly string[]): Promise<string[]> {
+    const dir = join(this.options.workDir, 'builds', safe(application));
+    const kept = new Set(keep.map((k) => resolve(k)));
+    let entries: string[];
+    try {
+      entries = await readdir(dir);
+    } catch {
+      return [];
+    }
+    const removed: string[] = [];
+    for (const entry of entries) {
+      // <commit> checkouts and their <commit>.build.log
+      const build = resolve(dir, entry.endsWith('.build.log') ? entry.slice(0, -'.build.log'.length) : entry);
+      if (kept.has(build)) continue;
+      await rm(join(dir, entry), { recursive: true, force: true });
+      if (!entry.endsWith('.build.log')) removed.push(build);
+    }
+    return removed;
   }
 
   async alive(instance: InstanceHandle): Promise<boolean> {

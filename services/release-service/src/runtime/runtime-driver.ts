@@ -55,6 +55,10 @@ export interface RuntimeDriver {
   stop(instance: InstanceHandle): Promise<void>;
   /** The process is there and its address accepts connections. */
   alive(instance: InstanceHandle): Promise<boolean>;
+  /** The process is still there (no network check): false once it died. The watchdog asks this often. */
+  running(instance: InstanceHandle): boolean;
+  /** Removes the application's builds except those at the `keep` locations; returns the locations removed. */
+  prune(application: string, keep: readonly string[]): Promise<string[]>;
 }
 
 export const RUNTIME_DRIVER = 'release-service:runtime-driver';

@@ -1,10 +1,11 @@
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { EVENT_TYPES, TOPICS, type RuntimeInstanceEventInput } from '@shipshape/contracts';
 import { OutboxWriter, type SqlExecutor } from '@shipshape/messaging';
-import { LOGGER } from '@shipshape/service-kit';
+import { LOGGER, SERVICE_CONFIG } from '@shipshape/service-kit';
 import type { Logger } from '@shipshape/telemetry';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import type { ReleaseConfig } from '../config/release.config';
 import { RUNTIME_DRIVER, type RuntimeDriver } from './runtime-driver';
 import { runsSpec, specOf, type InstanceSpec, type InstanceState, type ReplacementTarget, type RuntimeInstance } from './runtime.types';
 
@@ -23,6 +24,7 @@ interface InstanceRow {
   env: Record<string, string>;
   state: InstanceState;
   target: ReplacementTarget | null;
+  restarts: number;
   started_at: Date | null;
   updated_at: Date;
 }
@@ -49,6 +51,7 @@ function toInstance(row: InstanceRow): RuntimeInstance {
     env: row.env,
     state: row.state,
     target: row.target,
+    restarts: row.restarts,
     startedAt: row.started_at?.toISOString() ?? null,
     updatedAt: row.updated_at.toISOString(),
   };
@@ -70,18 +73,94 @@ export type InstanceOutcome = { readonly kind: 'ok'; readonly instance: RuntimeI
  * together. Each operation is check-before-act: repeating it after a crash finds what it did.
  */
 @Injectable()
-export class RuntimeRegistry implements OnApplicationBootstrap {
+export class RuntimeRegistry implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly dataSource: DataSource,
     private readonly outbox: OutboxWriter,
     @Inject(RUNTIME_DRIVER) private readonly driver: RuntimeDriver,
+    @Inject(SERVICE_CONFIG) private readonly config: ReleaseConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   private reconciliation: Promise<void> | null = null;
+  /** Per instance, the operation in progress: one change to an instance at a time in this process (a release vs the watchdog). */
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private watchdog: NodeJS.Timeout | null = null;
+  private watching: Promise<void> | null = null;
 
   async onApplicationBootstrap(): Promise<void> {
     await this.reconciled();
+    this.watchdog = setInterval(() => {
+      if (this.watching !== null) return;
+      this.watching = this.watch()
+        .then(
+          () => undefined,
+          (error: unknown) => this.logger.error({ err: error }, 'instance watchdog round failed'),
+        )
+        .finally(() => {
+          this.watching = null;
+        });
+    }, this.config.RELEASE_WATCHDOG_MS);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.watchdog !== null) clearInterval(this.watchdog);
+    this.watchdog = null;
+    await this.watching;
+  }
+
+  private exclusive<T>(application: string, instanceId: string, work: () => Promise<T>): Promise<T> {
+    const key = `${application}/${instanceId}`;
+    const before = this.locks.get(key) ?? Promise.resolve();
+    const run = before.then(work, work);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.locks.set(key, tail);
+    void tail.then(() => {
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    });
+    return run;
+  }
+
+  /**
+   * The watchdog: an instance whose process died while it should run is marked failed (restarts + 1,
+   * STOPPED published) and started again on what it ran (STARTED). The change is compare-and-set on the
+   * pid, so a replica's watchdog or a release replacing the instance at the same moment wins cleanly.
+   * A release baking the instance counts the restart against its crashes gate. Returns the restarts.
+   */
+  async watch(): Promise<number> {
+    const rows = (await this.dataSource.query(`SELECT * FROM runtime_instances WHERE state = 'running' AND pid IS NOT NULL`)) as InstanceRow[];
+    let restarted = 0;
+    for (const seen of rows.map(toInstance)) {
+      if (this.driver.running(seen)) continue;
+      const outcome = await this.exclusive(seen.application, seen.instanceId, () => this.recover(seen));
+      if (outcome) restarted += 1;
+    }
+    return restarted;
+  }
+
+  private async recover(seen: RuntimeInstance): Promise<boolean> {
+    const dead = await this.dataSource.transaction(async (tx) => {
+      const rows = returnedRows<InstanceRow>(await tx.query(
+        `UPDATE runtime_instances SET state = 'failed', pid = NULL, restarts = restarts + 1, updated_at = now()
+         WHERE application = $1 AND instance_id = $2 AND state = 'running' AND pid = $3 RETURNING *`,
+        [seen.application, seen.instanceId, seen.pid],
+      ));
+      if (rows[0] === undefined) return null; // replaced, stopped or recovered meanwhile
+      const instance = toInstance(rows[0]);
+      await this.publish(tx, instance, 'STOPPED', null);
+      return instance;
+    });
+    if (dead === null) return false;
+    this.logger.warn({ application: dead.application, instance: dead.instanceId, pid: seen.pid, restarts: dead.restarts }, 'instance process died; starting it again');
+    const outcome = await this.startOn(dead.application, dead.instanceId, specOf(dead));
+    if (outcome.kind === 'start-failed') {
+      this.logger.warn({ application: dead.application, instance: dead.instanceId, reason: outcome.message }, 'instance could not be restarted');
+      return false;
+    }
+    return true;
   }
 
   /** Runs the boot-time reconciliation once; resolves when it is over (workers wait for it before touching instances). */
@@ -130,7 +209,11 @@ export class RuntimeRegistry implements OnApplicationBootstrap {
   }
 
   /** Starts the instance on the spec unless it already runs it (alive). */
-  async ensureStarted(application: string, instanceId: string, spec: InstanceSpec): Promise<InstanceOutcome> {
+  ensureStarted(application: string, instanceId: string, spec: InstanceSpec): Promise<InstanceOutcome> {
+    return this.exclusive(application, instanceId, () => this.startOn(application, instanceId, spec));
+  }
+
+  private async startOn(application: string, instanceId: string, spec: InstanceSpec): Promise<InstanceOutcome> {
     const existing = await this.get(application, instanceId);
     if (existing !== null && existing.state === 'running' && runsSpec(existing, spec) && (await this.driver.alive(existing))) return { kind: 'ok', instance: existing };
     if (existing !== null && existing.state !== 'stopped') await this.driver.stop(existing);
@@ -157,12 +240,16 @@ export class RuntimeRegistry implements OnApplicationBootstrap {
    * (recorded too), stops the old one, then swaps the row and publishes REPLACED. A repeat after a crash
    * at any point finishes the same replacement instead of starting a second process.
    */
-  async replace(application: string, instanceId: string, spec: InstanceSpec): Promise<InstanceOutcome> {
+  replace(application: string, instanceId: string, spec: InstanceSpec): Promise<InstanceOutcome> {
+    return this.exclusive(application, instanceId, () => this.replaceWith(application, instanceId, spec));
+  }
+
+  private async replaceWith(application: string, instanceId: string, spec: InstanceSpec): Promise<InstanceOutcome> {
     const current = await this.get(application, instanceId);
-    if (current === null || current.state === 'stopped') return this.ensureStarted(application, instanceId, spec);
+    if (current === null || current.state === 'stopped') return this.startOn(application, instanceId, spec);
     if (current.state === 'running' && runsSpec(current, spec)) {
       if (await this.driver.alive(current)) return { kind: 'ok', instance: current };
-      return this.ensureStarted(application, instanceId, spec);
+      return this.startOn(application, instanceId, spec);
     }
 
     let target: ReplacementTarget | null = current.target !== null && runsSpec(current.target, spec) ? current.target : null;
@@ -208,7 +295,11 @@ export class RuntimeRegistry implements OnApplicationBootstrap {
   }
 
   /** Stops the instance (and a replacement in flight) and publishes STOPPED. */
-  async stop(application: string, instanceId: string): Promise<RuntimeInstance | null> {
+  stop(application: string, instanceId: string): Promise<RuntimeInstance | null> {
+    return this.exclusive(application, instanceId, () => this.stopNow(application, instanceId));
+  }
+
+  private async stopNow(application: string, instanceId: string): Promise<RuntimeInstance | null> {
     const current = await this.get(application, instanceId);
     if (current === null || current.state === 'stopped') return current;
     if (current.target !== null) await this.driver.stop(current.target);

@@ -36,6 +36,8 @@ export interface RuntimeInstance {
   readonly env: Readonly<Record<string, string>>;
   readonly state: InstanceState;
   readonly target: ReplacementTarget | null;
+  /** Times the watchdog found the process dead while it should run (and started it again). */
+  readonly restarts: number;
   readonly startedAt: string | null;
   readonly updatedAt: string;
 }

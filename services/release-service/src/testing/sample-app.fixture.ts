@@ -6,7 +6,8 @@ import { join } from 'node:path';
 /**
  * A tiny real application in a real git repository, for release-service tests: node:http, no npm install.
  * Its version is the VERSION file; `/health` answers 200 unless the version's code says otherwise;
- * `/metrics` is Prometheus text with a request counter, an error counter (5xx) and a latency summary.
+ * `/metrics` is Prometheus text with a request counter, an error counter (5xx) and a latency histogram
+ * (buckets, sum, count of the requests finished before this one).
  */
 export interface SampleRepo {
   readonly dir: string;
@@ -22,7 +23,9 @@ function appSource(healthy: string): string {
 const http = require('node:http');
 const fs = require('node:fs');
 const version = fs.readFileSync(__dirname + '/VERSION', 'utf8').trim();
-let requests = 0, errors = 0, seconds = 0;
+let requests = 0, errors = 0, seconds = 0, observed = 0;
+const bounds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+const buckets = bounds.map(() => 0);
 const server = http.createServer((req, res) => {
   const started = process.hrtime.bigint();
   requests += 1;
@@ -36,8 +39,10 @@ const server = http.createServer((req, res) => {
       '# HELP app_requests_total Requests served.', '# TYPE app_requests_total counter',
       'app_requests_total{app="sample"} ' + requests,
       '# TYPE app_request_errors_total counter', 'app_request_errors_total{app="sample"} ' + errors,
-      '# TYPE app_request_duration_seconds summary',
-      'app_request_duration_seconds_sum ' + seconds, 'app_request_duration_seconds_count ' + requests, '',
+      '# TYPE app_request_duration_seconds histogram',
+      ...bounds.map((le, i) => 'app_request_duration_seconds_bucket{le="' + le + '"} ' + buckets[i]),
+      'app_request_duration_seconds_bucket{le="+Inf"} ' + observed,
+      'app_request_duration_seconds_sum ' + seconds, 'app_request_duration_seconds_count ' + observed, '',
     ].join('\\n');
   } else if (req.url === '/version') {
     body = JSON.stringify({ version, instance: process.env.INSTANCE_ID || null, agent: process.env.SHIPSHAPE_AGENT_VERSION || null, pid: process.pid });
@@ -47,7 +52,10 @@ const server = http.createServer((req, res) => {
   if (status >= 500) errors += 1;
   res.writeHead(status, { 'content-type': req.url === '/metrics' ? 'text/plain; version=0.0.4' : 'application/json' });
   res.end(body);
-  seconds += Number(process.hrtime.bigint() - started) / 1e9;
+  const took = Number(process.hrtime.bigint() - started) / 1e9;
+  seconds += took;
+  observed += 1;
+  bounds.forEach((le, i) => { if (took <= le) buckets[i] += 1; });
 });
 server.listen(Number(process.env.PORT), process.env.HOST || '127.0.0.1');
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
