@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   const registry = await startFleetRegistry(join(out, 'npm'), registryPort);
   try {
     if (process.env['BENCH_SKIP_STACK'] !== '1') {
-      const up = spawnSync('npm', ['run', 'stack:up', '--', '--services'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, RELEASE_AGENT_JAR_DIR: fleet.expected.sidecar.jarDir } });
+      const up = spawnSync('npm', ['run', 'stack:up', '--', '--services'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
       if (up.status !== 0) throw new Error('npm run stack:up -- --services failed');
     }
     await http('POST', `${SERVICE_URLS.taskManager}/api/applications/import`, fleet.catalogYaml, 'text/yaml');

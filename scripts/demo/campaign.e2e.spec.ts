@@ -81,7 +81,6 @@ beforeAll(async () => {
   const up = spawnSync('npm', ['run', 'stack:up', '--', '--services'], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...process.env, RELEASE_AGENT_JAR_DIR: fleet.expected.sidecar.jarDir },
   });
   if (up.status !== 0) throw new Error(`npm run stack:up -- --services failed:\n${up.stderr.slice(-3000)}`);
 

@@ -158,8 +158,8 @@ async function main(): Promise<void> {
 
   if (!o.skipStack) {
     heading('stack: Kafka, Postgres and the five services');
-    // release-service gives instances the fleet's JavaAgent jars (agent-<version>.jar) for the sidecar upgrade.
-    npm(['run', 'stack:up', '--', '--services'], { RELEASE_AGENT_JAR_DIR: fleet.expected.sidecar.jarDir });
+    // The sidecar upgrade needs no agent setting here: the fleet's run.sh loads $SHIPSHAPE_AGENT_VERSION, which release-service sets.
+    npm(['run', 'stack:up', '--', '--services']);
   }
   const registry = await ensureRegistry(o.fleetDir);
   try {

@@ -388,9 +388,10 @@ ${flaky}}
 
 function runScript(ctx: FleetContext): string {
   return `#!/bin/sh
-# Production start command: the service runs with the Shipshape JavaAgent.
+# Production start command: the service runs with the Shipshape JavaAgent, the version declared below
+# unless the runtime sets SHIPSHAPE_AGENT_VERSION (a sidecar release): exactly one agent either way.
 ${AGENT.versionVariable}=${AGENT.from}
-exec java -javaagent:"\${SHIPSHAPE_AGENT_DIR:-${ctx.agentDir}}/${AGENT.name}-\${${AGENT.versionVariable}}.jar" -jar target/app.jar
+exec java -javaagent:"\${SHIPSHAPE_AGENT_DIR:-${ctx.agentDir}}/${AGENT.name}-\${${AGENT.runtimeVariable}:-\$${AGENT.versionVariable}}.jar" -jar target/app.jar
 `;
 }
 

@@ -6,7 +6,7 @@
  *   (pom, jar, sha1 checksums, maven-metadata.xml so version ranges resolve);
  * - npm `@shipshape-sample/rpc-client` 1.4.0 and 2.0.0 (`npm pack` into `<out>/npm`, served by `npm-registry.ts`);
  * - the JavaAgent `shipshape-agent` 1.2.0 and 1.3.0 (a premain class) in `<out>/agents`, as
- *   `shipshape-agent-<v>.jar` and `agent-<v>.jar` (the name release-service's RELEASE_AGENT_JAR_DIR expects).
+ *   `shipshape-agent-<v>.jar` and `agent-<v>.jar`.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -33,6 +33,8 @@ export const AGENT = {
   from: '1.2.0',
   to: '1.3.0',
   versionVariable: 'AGENT_VERSION',
+  /** Set by release-service's sidecar releases (RELEASE_AGENT_VERSION_VAR); run.sh prefers it over the declared version. */
+  runtimeVariable: 'SHIPSHAPE_AGENT_VERSION',
   systemProperty: 'shipshape.agent.version',
 } as const;
 

@@ -8,7 +8,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { waitFor } from '@shipshape/testkit';
@@ -154,6 +154,38 @@ describe('sample fleet', () => {
     expect(refused?.stderr).toContain('missing required environment variable PAYMENTS_API_KEY');
     const base = await start(dir, 'PAYMENTS_API_KEY=sample-key java -jar target/app.jar');
     expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'UP' });
+  }, 120_000);
+
+  it('starts the agent application with exactly one JavaAgent: the declared one, or SHIPSHAPE_AGENT_VERSION when the runtime sets it', async () => {
+    const dir = join(work, 'accounts-auth');
+    await run('/bin/sh', ['-c', 'mvn -B -q -o -DskipTests package'], { cwd: dir });
+    const agentOf = async (base: string) =>
+      ((await (await fetch(`${base}/components`)).json()) as { components: Array<{ name: string; version: string }> }).components.find((c) => c.name.endsWith('shipshape-agent'))?.version;
+    /** The java process of the last started command (its process group) and the agents on its command line. */
+    const java = () => {
+      const group = processes.at(-1)!.pid;
+      const pid = readdirSync('/proc')
+        .filter((name) => /^\d+$/.test(name))
+        .find((name) => {
+          try {
+            const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+            return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === group && readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0')[0]!.endsWith('java');
+          } catch {
+            return false;
+          }
+        });
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return { agents: cmdline.filter((arg) => arg.startsWith('-javaagent:')).map((arg) => basename(arg)), environ: readFileSync(`/proc/${pid}/environ`, 'utf8') };
+    };
+
+    const declared = await start(dir, 'sh run.sh');
+    expect(await agentOf(declared)).toBe('1.2.0');
+    expect(java().agents).toEqual(['shipshape-agent-1.2.0.jar']);
+
+    const released = await start(dir, 'SHIPSHAPE_AGENT_VERSION=1.3.0 sh run.sh');
+    expect(await agentOf(released)).toBe('1.3.0');
+    expect(java()).toMatchObject({ agents: ['shipshape-agent-1.3.0.jar'] });
+    expect(java().environ).not.toContain('JAVA_TOOL_OPTIONS=');
   }, 120_000);
 
   it('keeps the not-applicable application free of any rpc-client reference', () => {
