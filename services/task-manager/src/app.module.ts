@@ -13,6 +13,7 @@ import { StatsController } from './stats/stats.controller';
 import { StatsService } from './stats/stats.service';
 import { TasksController } from './tasks/tasks.controller';
 import { DetectionClient } from './tasks/detection.client';
+import { HooksWorker } from './hooks/hooks.worker';
 import { TasksService } from './tasks/tasks.service';
 
 /**
@@ -21,6 +22,6 @@ import { TasksService } from './tasks/tasks.service';
  */
 @Module({
   controllers: [CatalogController, TasksController, RunsController, StatsController, WebhooksController, StepResultsController],
-  providers: [DetectionClient, WebhooksService, StatsService, CatalogService, TasksService, RunsService, RunEngine, StepDispatcher, OrchestratorWorker],
+  providers: [DetectionClient, WebhooksService, StatsService, CatalogService, TasksService, RunsService, RunEngine, StepDispatcher, OrchestratorWorker, HooksWorker],
 })
 export class AppModule {}

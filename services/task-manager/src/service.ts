@@ -9,6 +9,7 @@ import { Initial1795981500000 } from './migrations/1795981500000-initial';
 import { Orchestration1796000000000 } from './migrations/1796000000000-orchestration';
 import { Notices1796000100000 } from './migrations/1796000100000-notices';
 import { TeamWebhooks1796000200000 } from './migrations/1796000200000-team-webhooks';
+import { StageHooks1796000400000 } from './migrations/1796000400000-stage-hooks';
 
 /** YAML/JSON fleet files arrive as text; OpenAPI is served at /api/docs (JSON at /api/docs-json). */
 function configure(app: INestApplication): void {
@@ -39,7 +40,7 @@ export const CONSUMER_TUNING = { partitionsConsumedConcurrently: 6, transactionB
 export const TASK_MANAGER_SERVICE = {
   service: 'task-manager',
   module: AppModule,
-  migrations: [Initial1795981500000, Orchestration1796000000000, Notices1796000100000, TeamWebhooks1796000200000],
+  migrations: [Initial1795981500000, Orchestration1796000000000, Notices1796000100000, TeamWebhooks1796000200000, StageHooks1796000400000],
   configSchema: taskManagerConfigSchema,
   configure,
   messaging: { consumes: [TOPICS.stepResults], consumer: CONSUMER_TUNING },

@@ -52,6 +52,8 @@ export const taskManagerConfigSchema = baseConfigSchema.extend({
   DETECTION_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('http://127.0.0.1:3004'),
   /** Timeout of one request to detection-service (ms). */
   DETECTION_TIMEOUT_MS: positiveInt(5_000),
+  /** Stage hooks (webhooks, commands) this process runs at once. */
+  HOOK_CONCURRENCY: positiveInt(4),
   /** Default person-days a manual upgrade of one application costs (tasks may override). */
   MANUAL_COST_DAYS_PER_APPLICATION: z.coerce.number().min(0).default(0.5),
 });

@@ -38,6 +38,17 @@ export interface StageSpec {
   readonly retry: RetryPolicy;
   /** Steps of this stage running at once across all tasks; null: no stage limit. */
   readonly concurrency: number | null;
+  /** How many hooks run before / after the stage's step (their definitions stay in the task spec); absent: none. */
+  readonly hooks?: StageHookCounts;
+}
+
+export const HOOK_PHASES = ['before', 'after'] as const;
+export type HookPhase = (typeof HOOK_PHASES)[number];
+export type StageHookCounts = Readonly<Record<HookPhase, number>>;
+
+/** Deterministic hook id: the hook `index` of `phase` around the step `stepId` (one attempt of a stage). */
+export function hookIdFor(stepId: string, phase: HookPhase, index: number): string {
+  return `${stepId}:${phase}:${index}`;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { initialIntervalMs: 1_000, coefficient: 2, maxIntervalMs: 60_000, maxAttempts: 3, nonRetryable: [] };

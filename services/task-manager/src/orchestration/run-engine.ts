@@ -10,6 +10,7 @@ import { isReleaseStage } from './pipeline';
 import { isFinished, transition } from './run-machine';
 import type { DispatchEffect, Effect, RunEventInput, RunState, TransitionResult } from './run-state';
 import { buildStepCommand } from './step-command.factory';
+import { cancelHooks, queueHooks, type QueuedHook } from '../hooks/hook.store';
 
 interface LockedRun {
   id: string;
@@ -46,6 +47,8 @@ export function commandMessage(config: TaskManagerConfig, pending: PendingComman
 export class RunEngine {
   /** Set by the dispatcher: called when a step was queued behind a throttle. */
   onQueued: () => void = () => undefined;
+  /** Set by the hooks worker: called when stage hooks were queued. */
+  onHooksQueued: () => void = () => undefined;
 
   constructor(
     private readonly outbox: OutboxWriter,
@@ -140,6 +143,8 @@ export class RunEngine {
     const retries: Array<{ runId: string; stage: string; attempt: number; delayMs: number }> = [];
     const cancelled: string[] = [];
     const notices: Array<{ team: string; payload: string }> = [];
+    const hooks: QueuedHook[] = [];
+    const hooksCancelled: string[] = [];
     for (const { run, after: state, effects } of changed) {
       for (const effect of effects) {
         switch (effect.kind) {
@@ -172,6 +177,14 @@ export class RunEngine {
             break;
           case 'cancel-retries':
             cancelled.push(run.id);
+            break;
+          case 'run-hook': {
+            const stepMessage = state.stages.find((st) => st.name === effect.stage)?.hook?.stepMessage ?? null;
+            hooks.push({ runId: run.id, taskId: run.task_id, effect, spec: run.spec, application: run.application, stepMessage });
+            break;
+          }
+          case 'cancel-hooks':
+            hooksCancelled.push(run.id);
             break;
           case 'run-event': {
             const value: RunEventMessage = {
@@ -225,6 +238,8 @@ export class RunEngine {
       await tx.query(`UPDATE steps SET status = 'abandoned', finished_at = now() WHERE step_id = ANY($1::text[]) AND status IN ('queued', 'dispatched')`, [abandoned]);
     }
     if (cancelled.length > 0) await tx.query('DELETE FROM scheduled_retries WHERE run_id = ANY($1::uuid[])', [cancelled]);
+    await cancelHooks(tx, hooksCancelled);
+    const hooksQueued = await queueHooks(tx, hooks);
     if (retries.length > 0) {
       await tx.query(
         `INSERT INTO scheduled_retries (run_id, stage, attempt, due_at)
@@ -271,5 +286,6 @@ export class RunEngine {
     }
     await this.outbox.addMany(tx, messages);
     if (queued) this.onQueued();
+    if (hooksQueued > 0) this.onHooksQueued();
   }
 }

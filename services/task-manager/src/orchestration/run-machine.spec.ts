@@ -97,6 +97,7 @@ function events(s: Situation): { name: string; event: RunEventInput }[] {
   const waiting = s.waiting ?? 'change';
   out.push({ name: 'retry due', event: { type: 'retry-due', stage: waiting, attempt: (s.state.stages.find((x) => x.name === waiting)?.attempt ?? 0) + 1 } });
   out.push({ name: 'start', event: { type: 'start' } });
+  out.push({ name: 'hook result', event: { type: 'hook-result', hookId: `${stepIdFor(RUN, stage, 1)}:before:0`, outcome: 'SUCCEEDED', errorClass: null, message: null } });
   for (const type of CONTROL_TYPES) {
     if (type === 'skip-stage') for (const st of STAGES) out.push({ name: `skip ${st}`, event: control({ type, stage: st }) });
     else out.push({ name: type, event: control({ type }) });
@@ -111,6 +112,8 @@ function expectedKind(s: Situation, name: string, event: RunEventInput): Transit
   switch (event.type) {
     case 'start':
       return st.status === 'pending' ? 'applied' : 'ignored';
+    case 'hook-result':
+      return 'ignored'; // no hooks in this pipeline (run-machine.hooks.spec.ts covers them)
     case 'step-result':
       if (s.running !== null && name !== 'late result') return 'applied';
       // A late result of a finished run is ignored, except that what it acquired is released.
@@ -180,7 +183,7 @@ describe('run machine: every situation × every event', () => {
 
   it('covers every stage outcome, error class and control', () => {
     expect(all.length).toBe(1 + STAGES.length * 4 + 4);
-    expect(table.length).toBe(all.length * (2 + ERROR_CLASSES.length + 4 + CONTROL_TYPES.length - 1 + STAGES.length));
+    expect(table.length).toBe(all.length * (2 + ERROR_CLASSES.length + 5 + CONTROL_TYPES.length - 1 + STAGES.length));
   });
 
   it.each(table.map((t) => [t.situation.name, t.name, t] as const))('%s + %s', (_s, _e, { situation, name, event }) => {

@@ -1,9 +1,10 @@
 import { isErrorClass, type ErrorClass, type Resource, type StageName } from '@shipshape/contracts';
-import { RESOURCE_NEEDED_BY, isPipelineStage, isReleaseStage, releaseStageFor, retryDecision, stepIdFor, type PipelineStage, type ReleaseStage } from './pipeline';
+import { RESOURCE_NEEDED_BY, hookIdFor, isPipelineStage, isReleaseStage, releaseStageFor, retryDecision, stepIdFor, type HookPhase, type PipelineStage, type ReleaseStage } from './pipeline';
 import {
   FINISHED_RUN_STATUSES,
   type ControlEvent,
   type Effect,
+  type HookResultEvent,
   type LedgerEntry,
   type RunDefinition,
   type RunEventInput,
@@ -71,21 +72,40 @@ function heldResources(state: RunState): Resource[] {
   return state.ledger.filter((e) => e.status === 'held').map(({ kind, id, attributes }) => ({ kind, id, attributes }));
 }
 
-function dispatchStage(d: Draft, index: number): void {
+function hookCount(state: RunState, index: number, phase: HookPhase): number {
+  return state.definition.stages[index]?.hooks?.[phase] ?? 0;
+}
+
+/** Starts hook `hookIndex` of `phase` around the stage's current attempt. */
+function runHook(d: Draft, index: number, phase: HookPhase, hookIndex: number, stepMessage: string | null): void {
   const stage = d.state.stages[index] as StageState;
-  const spec = d.state.definition.stages[index];
-  const attempt = stage.attempt + 1;
-  const stepId = stepIdFor(d.state.runId, stage.name, attempt);
-  setStage(d, index, { status: 'running', attempt, stepId });
+  const stepId = stage.stepId as string;
+  const hookId = hookIdFor(stepId, phase, hookIndex);
+  setStage(d, index, { hook: { phase, index: hookIndex, hookId, stepMessage } });
+  d.effects.push({ kind: 'run-hook', hookId, stepId, stage: stage.name, attempt: stage.attempt, phase, index: hookIndex });
+}
+
+/** Sends the running stage's step (its attempt and step id are set). */
+function sendStep(d: Draft, index: number): void {
+  const stage = d.state.stages[index] as StageState;
   d.effects.push({
     kind: 'dispatch',
-    stepId,
+    stepId: stage.stepId as string,
     stage: stage.name,
-    attempt,
-    timeoutMs: spec?.timeoutMs ?? 0,
+    attempt: stage.attempt,
+    timeoutMs: d.state.definition.stages[index]?.timeoutMs ?? 0,
     resources: heldResources(d.state),
     rebase: stage.lastErrorClass === 'MERGE_CONFLICT',
   });
+}
+
+/** Starts the next attempt of a stage: its before hooks first, when it has any, else its step. */
+function dispatchStage(d: Draft, index: number): void {
+  const stage = d.state.stages[index] as StageState;
+  const attempt = stage.attempt + 1;
+  setStage(d, index, { status: 'running', attempt, stepId: stepIdFor(d.state.runId, stage.name, attempt), hook: null });
+  if (hookCount(d.state, index, 'before') > 0) runHook(d, index, 'before', 0, null);
+  else sendStep(d, index);
   stageEvent(d, 'STARTED', d.state.stages[index] as StageState);
 }
 
@@ -243,7 +263,8 @@ function onStepResult(state: RunState, event: StepResultEvent): TransitionResult
 
   const index = state.stages.findIndex((s) => s.name === event.stage);
   const stage = state.stages[index];
-  if (stage === undefined || stage.stepId !== event.stepId || stage.status !== 'running' || isFinished(state.status)) {
+  // While the stage's hooks run its step is either not sent yet (before) or already answered (after).
+  if (stage === undefined || stage.stepId !== event.stepId || stage.status !== 'running' || isFinished(state.status) || (stage.hook ?? null) !== null) {
     // Late or duplicate: the outcome no longer counts, but anything it acquired must not leak.
     const leaked = event.outcome === 'PROGRESS' ? [] : event.acquired.filter((r) => !state.ledger.some((e) => e.kind === r.kind && e.id === r.id));
     const reason = stage === undefined ? `stage ${event.stage} is not in this run's pipeline` : `step ${event.stepId} is not the running step (late or duplicate result)`;
@@ -259,19 +280,9 @@ function onStepResult(state: RunState, event: StepResultEvent): TransitionResult
       return { kind: 'applied', state: d.state, effects: d.effects };
     case 'SUCCEEDED': {
       applyLedger(d, stage.name, event.acquired, event.released);
-      setStage(d, index, { status: 'succeeded', lastErrorClass: null, lastMessage: event.message });
       if (stage.name === 'merge') d.state = { ...d.state, mergedCommit: event.details?.['mergedCommit'] ?? null };
-      stageEvent(d, 'SUCCEEDED', d.state.stages[index] as StageState);
-      if (state.definition.dryRun && stage.name === 'test-verify') {
-        d.state = { ...d.state, stages: d.state.stages.map((s, i) => (i > index ? { ...s, status: 'skipped' } : s)) };
-        finish(d, 'succeeded');
-      } else if (stage.name === 'review' && state.definition.approval === 'manual' && !state.definition.dryRun) {
-        d.state = { ...d.state, status: 'awaiting-approval' };
-        d.effects.push({ kind: 'notify', severity: 'INFO', title: 'Approval needed', body: 'The merge request is ready; approve the run to merge it.' });
-        releaseUnneeded(d);
-      } else {
-        advance(d);
-      }
+      if (hookCount(state, index, 'after') > 0) runHook(d, index, 'after', 0, event.message);
+      else completeStage(d, index, event.message);
       return { kind: 'applied', state: d.state, effects: d.effects };
     }
     case 'FAILED':
@@ -281,6 +292,56 @@ function onStepResult(state: RunState, event: StepResultEvent): TransitionResult
     default:
       return assertNever(event.outcome);
   }
+}
+
+/** The stage's step succeeded and its after hooks (if any) too: the run moves on. */
+function completeStage(d: Draft, index: number, message: string | null): void {
+  const stage = d.state.stages[index] as StageState;
+  const definition = d.state.definition;
+  setStage(d, index, { status: 'succeeded', lastErrorClass: null, lastMessage: message, hook: null });
+  stageEvent(d, 'SUCCEEDED', d.state.stages[index] as StageState);
+  if (definition.dryRun && stage.name === 'test-verify') {
+    d.state = { ...d.state, stages: d.state.stages.map((s, i) => (i > index ? { ...s, status: 'skipped' } : s)) };
+    finish(d, 'succeeded');
+  } else if (stage.name === 'review' && definition.approval === 'manual' && !definition.dryRun) {
+    d.state = { ...d.state, status: 'awaiting-approval' };
+    d.effects.push({ kind: 'notify', severity: 'INFO', title: 'Approval needed', body: 'The merge request is ready; approve the run to merge it.' });
+    releaseUnneeded(d);
+  } else {
+    advance(d);
+  }
+}
+
+/**
+ * A stage hook finished. Success: the next hook of the phase, else the step (before) or the stage's
+ * success (after). A paused run does not send the step: the stage goes back to pending and runs its
+ * before hooks again when resumed, right before its step. Failure fails the stage like a failed step
+ * with the hook's error class (retried per the stage policy when that class is retryable).
+ */
+function onHookResult(state: RunState, event: HookResultEvent): TransitionResult {
+  const index = state.stages.findIndex((s) => s.hook?.hookId === event.hookId);
+  const stage = state.stages[index];
+  const hook = stage?.hook;
+  if (stage === undefined || !hook || stage.status !== 'running' || isFinished(state.status)) {
+    return { kind: 'ignored', reason: `hook ${event.hookId} is not running (late or duplicate result)` };
+  }
+  const d: Draft = { state, effects: [] };
+  if (event.outcome === 'FAILED') {
+    setStage(d, index, { hook: null });
+    failStage(d, index, event.errorClass ?? 'INTERNAL', `${hook.phase} hook ${hook.index + 1} failed: ${event.message ?? 'no message'}`, null);
+    return { kind: 'applied', state: d.state, effects: d.effects };
+  }
+  if (hook.index + 1 < hookCount(state, index, hook.phase)) {
+    runHook(d, index, hook.phase, hook.index + 1, hook.stepMessage);
+  } else if (hook.phase === 'after') {
+    completeStage(d, index, hook.stepMessage);
+  } else if (state.paused) {
+    setStage(d, index, { status: 'pending', hook: null });
+  } else {
+    setStage(d, index, { hook: null });
+    sendStep(d, index);
+  }
+  return { kind: 'applied', state: d.state, effects: d.effects };
 }
 
 function failStage(d: Draft, index: number, errorClass: ErrorClass, message: string | null, retryAfterMs: number | null): void {
@@ -380,7 +441,8 @@ function onControl(state: RunState, control: ControlEvent): TransitionResult {
       for (const [i, s] of state.stages.entries()) {
         if (s.status === 'running' && s.stepId !== null) {
           d.effects.push({ kind: 'abandon-step', stepId: s.stepId });
-          setStage(d, i, { status: 'pending' });
+          if (s.hook) d.effects.push({ kind: 'cancel-hooks' });
+          setStage(d, i, { status: 'pending', hook: null });
         } else if (s.status === 'waiting-retry') {
           d.effects.push({ kind: 'cancel-retries' });
           setStage(d, i, { status: 'pending' });
@@ -457,8 +519,10 @@ export function transition(state: RunState, event: RunEventInput): TransitionRes
     }
     case 'step-result':
       return onStepResult(state, event);
+    case 'hook-result':
+      return onHookResult(state, event);
     case 'deadline-passed': {
-      const index = state.stages.findIndex((s) => s.stepId === event.stepId && s.status === 'running');
+      const index = state.stages.findIndex((s) => s.stepId === event.stepId && s.status === 'running' && !s.hook);
       if (index === -1 || isFinished(state.status)) return { kind: 'ignored', reason: `step ${event.stepId} is not running` };
       const d: Draft = { state, effects: [{ kind: 'abandon-step', stepId: event.stepId }] };
       failStage(d, index, 'TIMEOUT', 'deadline passed', null);

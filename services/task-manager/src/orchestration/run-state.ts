@@ -1,5 +1,5 @@
 import type { ErrorClass, LifecycleScope, LifecycleTransition, Resource, Severity, StageName } from '@shipshape/contracts';
-import type { ApprovalPolicy, PipelineStage, ReleaseStage, StageSpec } from './pipeline';
+import type { ApprovalPolicy, HookPhase, PipelineStage, ReleaseStage, StageSpec } from './pipeline';
 
 export const RUN_STATUSES = ['pending', 'running', 'awaiting-approval', 'succeeded', 'failed', 'aborted', 'not-applicable'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -19,6 +19,16 @@ export interface StageState {
   readonly stepId: string | null;
   readonly lastErrorClass: ErrorClass | null;
   readonly lastMessage: string | null;
+  /** The hook running around the stage's step while status is `running` (before: not dispatched yet; after: it succeeded). */
+  readonly hook?: HookInFlight | null;
+}
+
+export interface HookInFlight {
+  readonly phase: HookPhase;
+  readonly index: number;
+  readonly hookId: string;
+  /** After hooks: the message of the step that succeeded, for when they are all done. */
+  readonly stepMessage: string | null;
 }
 
 export const LEDGER_STATUSES = ['held', 'releasing', 'released', 'release-failed'] as const;
@@ -75,6 +85,15 @@ export interface StepResultEvent {
   readonly details?: Readonly<Record<string, string>>;
 }
 
+/** A stage hook's outcome, recorded by the hooks worker. */
+export interface HookResultEvent {
+  readonly type: 'hook-result';
+  readonly hookId: string;
+  readonly outcome: 'SUCCEEDED' | 'FAILED';
+  readonly errorClass: ErrorClass | null;
+  readonly message: string | null;
+}
+
 export const CONTROL_TYPES = ['retry-stage', 'skip-stage', 'abort', 'restart', 'approve', 'pause', 'resume'] as const;
 export type ControlType = (typeof CONTROL_TYPES)[number];
 
@@ -90,6 +109,7 @@ export type ControlEvent =
 export type RunEventInput =
   | { readonly type: 'start' }
   | StepResultEvent
+  | HookResultEvent
   | { readonly type: 'deadline-passed'; readonly stepId: string }
   | { readonly type: 'retry-due'; readonly stage: PipelineStage; readonly attempt: number }
   | { readonly type: 'control'; readonly control: ControlEvent };
@@ -106,8 +126,21 @@ export interface DispatchEffect {
   readonly rebase: boolean;
 }
 
+/** Run one stage hook (the hooks worker executes it, durable in run_hooks, and answers with a hook-result). */
+export interface RunHookEffect {
+  readonly kind: 'run-hook';
+  readonly hookId: string;
+  readonly stepId: string;
+  readonly stage: PipelineStage;
+  readonly attempt: number;
+  readonly phase: HookPhase;
+  readonly index: number;
+}
+
 export type Effect =
   | DispatchEffect
+  | RunHookEffect
+  | { readonly kind: 'cancel-hooks' }
   | { readonly kind: 'abandon-step'; readonly stepId: string }
   | { readonly kind: 'schedule-retry'; readonly stage: PipelineStage; readonly attempt: number; readonly delayMs: number }
   | { readonly kind: 'cancel-retries' }

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { TaskManagerConfig } from '../config/task-manager.config';
 import { transactionWithRetry } from '../db/transaction-retry';
+import { hooksOfRun } from '../hooks/hook.store';
 import { conflict, notFound, requireUuid } from '../http/validation';
 import { RunEngine, commandsTopic } from '../orchestration/run-engine';
 import type { ControlEvent, RunState } from '../orchestration/run-state';
@@ -35,6 +36,8 @@ export interface RunView {
   readonly state: RunState;
   readonly steps: readonly unknown[];
   readonly resources: readonly unknown[];
+  /** Stage hooks queued, running and done, with their outcome and output. */
+  readonly hooks: readonly unknown[];
 }
 
 @Injectable()
@@ -69,7 +72,8 @@ export class RunsService {
       `SELECT kind, resource_id AS id, attributes, acquired_by AS "acquiredBy", status, release_step_id AS "releaseStepId" FROM run_resources WHERE run_id = $1 ORDER BY kind, resource_id`,
       [id],
     );
-    return { id: row.id, taskId: row.task_id, application: row.application, team: row.team, status: row.status, paused: row.paused, state: row.state, steps, resources };
+    const hooks = await hooksOfRun(this.dataSource, id);
+    return { id: row.id, taskId: row.task_id, application: row.application, team: row.team, status: row.status, paused: row.paused, state: row.state, steps, resources, hooks };
   }
 
   /** Applies a control; an illegal one is a 409 that says why. */

@@ -1,6 +1,7 @@
 import { ERROR_CLASSES } from '@shipshape/contracts';
 import { parseVersionRange } from '@shipshape/manifests';
 import { z } from 'zod';
+import { hookListSchema } from '../hooks/hook.schema';
 import { APPROVAL_POLICIES, DEFAULT_RETRY_POLICY, PIPELINE_STAGES, TASK_KINDS, defaultPipeline, defaultStageSpec, type StageSpec, type TaskKind } from '../orchestration/pipeline';
 
 /** `java-agent` is the inventory's name (libs/manifests, detection-service); `javaagent` is accepted as its alias. */
@@ -27,6 +28,10 @@ const stageSchema = z.strictObject({
   timeoutMs: z.number().int().min(1, 'must be at least 1').optional(),
   retry: retrySchema.optional(),
   concurrency: z.number().int().min(1, 'must be at least 1').nullish(),
+  /** Hooks run before the stage's step is sent; one failing fails the stage without sending it. */
+  before: hookListSchema,
+  /** Hooks run after the stage's step succeeded; one failing fails the stage too. */
+  after: hookListSchema,
 });
 
 /** A task as POST /api/tasks takes it. */
@@ -78,6 +83,8 @@ export function resolvePipeline(spec: Pick<TaskSpec, 'kind' | 'pipeline' | 'dryR
   if (spec.pipeline === undefined) return defaultPipeline(spec.dryRun ? 'dry-run' : (spec.kind satisfies TaskKind));
   return spec.pipeline.stages.map((s) => {
     const base = defaultStageSpec(s.name);
-    return { name: s.name, timeoutMs: s.timeoutMs ?? base.timeoutMs, retry: s.retry ?? base.retry, concurrency: s.concurrency ?? null };
+    // `?? []`: specs stored before hooks existed.
+    const hooks = { before: (s.before ?? []).length, after: (s.after ?? []).length };
+    return { name: s.name, timeoutMs: s.timeoutMs ?? base.timeoutMs, retry: s.retry ?? base.retry, concurrency: s.concurrency ?? null, ...(hooks.before + hooks.after > 0 ? { hooks } : {}) };
   });
 }

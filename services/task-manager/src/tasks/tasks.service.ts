@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import type { ApplicationRecord } from '../catalog/application.schema';
 import { toRecord } from '../catalog/catalog.service';
 import { transactionWithRetry } from '../db/transaction-retry';
+import { redactHookSecrets } from '../hooks/hook.schema';
 import type { TaskManagerConfig } from '../config/task-manager.config';
 import { badRequest, conflict, fieldErrors, notFound, requireUuid, type FieldError } from '../http/validation';
 import { initialRunState, isFinished } from '../orchestration/run-machine';
@@ -197,7 +198,7 @@ export class TasksService {
       name: row.name,
       kind: row.kind,
       status: row.status,
-      spec: row.spec,
+      spec: redactHookSecrets(row.spec),
       createdAt: row.created_at.toISOString(),
       startedAt: row.started_at?.toISOString() ?? null,
       finishedAt: row.finished_at?.toISOString() ?? null,
