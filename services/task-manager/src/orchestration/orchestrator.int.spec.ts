@@ -63,7 +63,7 @@ beforeAll(async () => {
   await peer.start();
   running = await bootTaskManager(db, topics, { WEBHOOK_RETRY_INITIAL_MS: '50' });
   const imported = await api(running.url, 'POST', '/api/applications/import', [
-    ...['happy', 'compile', 'flaky', 'dup', 'late', 'timeout', 'approve', 'pause-1', 'pause-2', 'hooked', 'release-aborted', 'usage'].map((name) => ({ name, team: `team-${name}`, service: 'svc', repositoryUrl: `/repos/${name}.git` })),
+    ...['happy', 'compile', 'flaky', 'dup', 'late', 'timeout', 'approve', 'pause-1', 'pause-2', 'hooked', 'release-aborted', 'usage', 'release-controls', 'release-early'].map((name) => ({ name, team: `team-${name}`, service: 'svc', repositoryUrl: `/repos/${name}.git` })),
   ]);
   expect(imported.status).toBe(200);
 }, 60_000);
@@ -209,6 +209,41 @@ describe('orchestrator on the real stack', () => {
     expect(await runStatus(runId)).toBe('aborted');
     expect(commandsOf(runId).some((c) => c.stage === 'detect')).toBe(false);
     await waitFor(() => peer.runEvents.some((e) => e.runId === runId && e.scope === 'RUN' && e.transition === 'ABORTED'), { description: 'RUN ABORTED event' });
+  });
+
+  it('sends release controls to the release step in progress over Kafka (StepCommand.control), releasing exactly the merged commit; an ABORTED release aborts the run', async () => {
+    const merged = 'c0ffee'.padEnd(40, '1');
+    behaviours.set('release-controls', (c) => {
+      if (c.stage === 'merge') return [succeeded(c, { details: { mergedCommit: merged, how: 'merged' }, released: [] })];
+      if (c.stage !== 'release') return [succeeded(c, { acquired: acquiredBy(c), released: c.stage.endsWith('-release') ? c.resources : [] })];
+      if (c.control === 'ABORT') return [succeeded(c, { outcome: 'ABORTED', errorClass: null, message: 'release aborted by hand; rolled back', details: { reason: 'aborted' } })];
+      return []; // the release bakes; PAUSE and PROMOTE are only recorded
+    });
+    behaviours.set('release-early', (c) => (c.stage === 'change' ? [] : [succeeded(c)]));
+    const { runIds } = await createTask({ selection: { applications: ['release-controls'] } });
+    const runId = runIds[0]!;
+    const [early] = (await createTask({ selection: { applications: ['release-early'] } })).runIds;
+
+    const step = await waitFor(() => commandsOf(runId).find((c) => c.stage === 'release' && c.control === null), { description: 'release step', timeoutMs: 30_000 });
+    expect(step.parameters.release?.gitRef).toBe(merged);
+    const refused = await api<{ message: string }>(running.url, 'POST', `/api/runs/${early}/release/pause`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toContain('no release in progress');
+    expect((await api(running.url, 'POST', `/api/runs/${runId}/release/rollback`)).status).toBe(400);
+
+    for (const control of ['pause', 'promote'] as const) {
+      const sent = await api<{ stepId: string; control: string; commandId: string }>(running.url, 'POST', `/api/runs/${runId}/release/${control}`);
+      expect(sent.status).toBe(202);
+      expect(sent.body).toMatchObject({ stepId: step.stepId, control });
+      const received = await waitFor(() => commandsOf(runId).find((c) => c.eventId === sent.body.commandId), { description: `${control} over Kafka` });
+      expect(received).toMatchObject({ stepId: step.stepId, stage: 'release', attempt: step.attempt, control: control.toUpperCase(), parameters: step.parameters, deadline: expect.any(Number) });
+    }
+    expect(await runStatus(runId)).toBe('running');
+
+    expect((await api(running.url, 'POST', `/api/runs/${runId}/release/abort`)).status).toBe(202);
+    await waitFor(async () => (await runStatus(runId)) === 'aborted', { description: 'run aborted by its release', timeoutMs: 30_000 });
+    expect(commandsOf(runId).some((c) => c.stage === 'detect')).toBe(false);
+    expect((await api(running.url, 'POST', `/api/runs/${runId}/release/resume`)).status).toBe(409);
   });
 
   it('waits for approval under a manual policy; controls answer 409 with the reason when illegal', async () => {

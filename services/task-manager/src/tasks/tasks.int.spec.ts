@@ -168,6 +168,6 @@ describe('tasks', () => {
     const page = await fetch(`${url}/api/docs`);
     expect(page.status).toBe(200);
     const doc = await api<{ paths: Record<string, unknown> }>(url, 'GET', '/api/docs-json');
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/applications/import', '/api/tasks', '/api/tasks/{id}/start', '/api/runs/{id}/retry']));
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/applications/import', '/api/tasks', '/api/tasks/{id}/start', '/api/runs/{id}/retry', '/api/runs/{id}/release/{control}']));
   });
 });
