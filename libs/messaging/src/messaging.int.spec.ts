@@ -109,6 +109,32 @@ describe('messaging on real Kafka and Postgres', () => {
     expect(await effectCounts(fx.dataSource)).toEqual({ total: 2, distinct: 2 });
   });
 
+  it('publishes a tombstone (null value, the key, the event type header) through the outbox; consumers skip it, no dead letter', async () => {
+    const writer = new OutboxWriter(codec);
+    await fx.dataSource.transaction((tx) =>
+      writer.addMany(tx, [outboxMessage(fx.topic, 'run-t', 1), { topic: fx.topic, key: 'run-t', eventType: EVENT_TYPES.stepResult, value: null, tombstone: true }, outboxMessage(fx.topic, 'run-t', 2)]),
+    );
+    await startRelay();
+    const group = `g-${randomUUID()}`;
+    await startConsumer({}, group);
+
+    const published = await readAll(fx.topic, 3);
+    expect(published.map((m) => [m.key?.toString(), m.value === null ? 'tombstone' : 'event'])).toEqual([
+      ['run-t', 'event'],
+      ['run-t', 'tombstone'],
+      ['run-t', 'event'],
+    ]);
+    expect(String(published[1]!.headers?.[HEADERS.eventType])).toBe(EVENT_TYPES.stepResult);
+    await waitFor(async () => (await effectCounts(fx.dataSource)).total >= 2, { timeoutMs: 20_000 });
+    await waitFor(async () => ((await committedOffsets(group)) >= 3 ? true : undefined), { timeoutMs: 20_000, description: 'offsets past the tombstone' });
+    expect(await effectCounts(fx.dataSource)).toEqual({ total: 2, distinct: 2 });
+    const admin = fx.kafka.admin();
+    await admin.connect();
+    const offsets = await admin.fetchTopicOffsets(fx.dlq);
+    await admin.disconnect();
+    expect(offsets.map((o) => o.high)).toEqual(['0']); // nothing dead-lettered
+  });
+
   it('dead-letters a malformed message with its bytes and goes on with the partition', async () => {
     const garbage = Buffer.from([0xc3, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9]);
     await produceRaw([

@@ -69,7 +69,7 @@ export interface InboxConsumerOptions {
   readonly inboxRetentionMs?: number;
 }
 
-type Decoded = { kind: 'event'; event: InboundEvent; raw: KafkaMessage } | { kind: 'poison'; error: unknown; raw: KafkaMessage };
+type Decoded = { kind: 'event'; event: InboundEvent; raw: KafkaMessage } | { kind: 'poison'; error: unknown; raw: KafkaMessage } | { kind: 'tombstone'; raw: KafkaMessage };
 
 const tracer = trace.getTracer('@shipshape/messaging');
 
@@ -184,6 +184,13 @@ export class InboxConsumer {
     for (const raw of batch.messages) {
       if (!isRunning() || isStale()) break;
       const decoded = this.decode(batch, raw);
+      if (decoded.kind === 'tombstone') {
+        // A compacted topic's deletion marker (null value): nothing to apply; the event before it said what changed.
+        await flush();
+        countProcessed(1, { consumer: this.options.consumer, outcome: 'tombstone' });
+        await this.checkpoint(payload, raw.offset);
+        continue;
+      }
       if (decoded.kind === 'poison') {
         await flush();
         await this.deadLetter(batch.topic, batch.partition, raw, decoded.error, 0);
@@ -208,8 +215,9 @@ export class InboxConsumer {
   }
 
   private decode(batch: Batch, raw: KafkaMessage): Decoded {
+    if (raw.value === null) return { kind: 'tombstone', raw };
     try {
-      if (!raw.value) throw new Error('message has no value');
+      if (raw.value.length === 0) throw new Error('message has an empty value');
       const decoded = this.options.codec.decode(raw.value);
       const headers = headersToStrings(raw.headers);
       return {

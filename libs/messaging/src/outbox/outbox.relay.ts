@@ -189,7 +189,7 @@ export class OutboxRelay {
       propagation.inject(trace.setSpan(parent, span), headers);
       span.end();
     }
-    return { key: row.message_key, value: row.payload, headers };
+    return { key: row.message_key, value: row.payload.length === 0 ? null : row.payload, headers };
   }
 
   private async maintain(): Promise<void> {

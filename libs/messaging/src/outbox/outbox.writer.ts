@@ -5,12 +5,20 @@ import { encodeWith, type EventCodec } from '../codec';
 
 export const OUTBOX_CHANNEL = 'shipshape_outbox';
 
+/** How the outbox stores a tombstone: an empty payload, which the relay publishes as a null value. */
+export const TOMBSTONE_PAYLOAD = Buffer.alloc(0);
+
 export interface OutboxMessage {
   readonly topic: string;
   /** Kafka key; messages with the same key are published in commit order (e.g. the run id). */
   readonly key: string | null;
   readonly eventType: string;
   readonly value: unknown;
+  /**
+   * Publish a tombstone instead (null value; `value` is not encoded): on a compacted topic it deletes `key` once
+   * compaction runs. `eventType` still goes in the header, naming what it deletes. Inbox consumers skip tombstones.
+   */
+  readonly tombstone?: boolean;
   /** Idempotency id the consumer's inbox dedupes on. Step commands use the step id; default a UUID. */
   readonly messageId?: string;
   readonly headers?: Readonly<Record<string, string>>;
@@ -37,7 +45,8 @@ export class OutboxWriter {
   async addMany(tx: SqlExecutor, messages: readonly OutboxMessage[]): Promise<string[]> {
     if (messages.length === 0) return [];
     // Encode first: an invalid event fails the caller's transaction before anything is written.
-    const payloads = messages.map((m) => encodeWith(this.codec, m.eventType, m.value));
+    // A tombstone is stored as an empty payload (no Avro message is empty) and published with a null value.
+    const payloads = messages.map((m) => (m.tombstone ? TOMBSTONE_PAYLOAD : encodeWith(this.codec, m.eventType, m.value)));
     const trace: Record<string, string> = {};
     propagation.inject(context.active(), trace);
     const ids = messages.map((m) => m.messageId ?? randomUUID());

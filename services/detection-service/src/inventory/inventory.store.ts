@@ -40,7 +40,10 @@ export const rowToEntry = (r: ComponentRow): InventoryEntry => ({
   problem: r.problem,
 });
 
-/** Inventory rows in Postgres; a scan replaces one slice (application × origin × instance) and publishes what changed. */
+/**
+ * Inventory rows in Postgres; a scan replaces one slice (application × origin × instance) and publishes what changed
+ * on the compacted inventory topic: OBSERVED, or REMOVED followed by a tombstone of the key.
+ */
 @Injectable()
 export class InventoryStore {
   constructor(
@@ -77,7 +80,14 @@ export class InventoryStore {
       );
     }
     const changes = diffInventory(scope, before, entries);
-    await this.outbox.addMany(tx, changes.map((c) => ({ topic: this.config.DETECTION_INVENTORY_TOPIC, key: c.key, eventType: EVENT_TYPES.inventoryChange, value: c.value })));
+    // A component gone: its REMOVED change, then a tombstone so compaction drops the key from the topic.
+    await this.outbox.addMany(
+      tx,
+      changes.flatMap((c) => {
+        const message = { topic: this.config.DETECTION_INVENTORY_TOPIC, key: c.key, eventType: EVENT_TYPES.inventoryChange, value: c.value };
+        return c.value.kind === 'REMOVED' ? [message, { ...message, value: null, tombstone: true }] : [message];
+      }),
+    );
     return changes.length;
   }
 

@@ -41,11 +41,14 @@ afterAll(async () => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
+/** InventoryChanges in the outbox (tombstones, stored as empty payloads, left out: see tombstones()). */
 async function changes(ds: DataSource): Promise<{ key: string; value: InventoryChange }[]> {
   const codec = running.app.get(AvroCodec);
-  const rows = (await ds.query('SELECT message_key, event_type, payload FROM messaging_outbox WHERE topic = $1 ORDER BY id', [topic])) as { message_key: string; event_type: string; payload: Buffer }[];
+  const rows = (await ds.query(`SELECT message_key, event_type, payload FROM messaging_outbox WHERE topic = $1 AND length(payload) > 0 ORDER BY id`, [topic])) as { message_key: string; event_type: string; payload: Buffer }[];
   return rows.map((r) => ({ key: r.message_key, value: codec.decodeAs(r.payload, EVENT_TYPES.inventoryChange).value }));
 }
+const tombstones = async (ds: DataSource): Promise<string[]> =>
+  ((await ds.query(`SELECT message_key FROM messaging_outbox WHERE topic = $1 AND length(payload) = 0 ORDER BY id`, [topic])) as { message_key: string }[]).map((r) => r.message_key);
 
 describe('source scan of a real repository at a ref', () => {
   it('stores every declaration with where it is declared and publishes the inventory', async () => {
@@ -89,6 +92,8 @@ describe('source scan of a real repository at a ref', () => {
       ['maven', 'REMOVED', null, '3.9.6-eclipse-temurin-21'],
       ['opentelemetry-javaagent', 'REMOVED', null, '1.32.0'],
     ]);
+    // each removed component's key is also tombstoned, so compaction drops it from the topic
+    expect(await tombstones(ds)).toEqual(['orders/SOURCE/docker:maven', 'orders/SOURCE/java-agent:opentelemetry-javaagent']);
     // an older ref is still readable from the mirror
     const old = await scans.scan('orders-old', repo.url, 'main~1');
     expect(old.result.components.find((c) => c.name === 'opentelemetry-javaagent')?.version).toBe('1.32.0');
