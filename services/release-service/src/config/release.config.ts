@@ -1,3 +1,4 @@
+import { TOPICS } from '@shipshape/contracts';
 import { baseConfigSchema } from '@shipshape/service-kit';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,8 @@ export const releaseConfigSchema = baseConfigSchema.extend({
    * application's start script loads that agent instead of the one it declares (nothing else is added).
    */
   RELEASE_AGENT_VERSION_VAR: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').default('SHIPSHAPE_AGENT_VERSION'),
+  /** Where step results go (tests point it at their own topic, so a test task-manager reads them). */
+  STEP_RESULTS_TOPIC: z.string().min(1).default(TOPICS.stepResults),
   /** How often the watchdog checks that every running instance's process is still there (ms). */
   RELEASE_WATCHDOG_MS: positiveInt('a positive number of ms').default(2_000),
 });

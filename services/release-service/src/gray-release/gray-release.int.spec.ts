@@ -20,6 +20,7 @@ import type { ReleaseView } from './release.controller';
 
 const COMMANDS_TOPIC = uniqueTopic('release-steps');
 const RUN_EVENTS_TOPIC = uniqueTopic('release-run-events');
+const RESULTS_TOPIC = uniqueTopic('release-results');
 const GROUP = uniqueTopic('release-steps-group');
 const codec = AvroCodec.fromContracts();
 
@@ -47,6 +48,7 @@ async function boot(): Promise<RunningServiceApp> {
       RELEASE_WORKER_POLL_MS: '100',
       RELEASE_LEASE_MS: '3000',
       RELEASE_WATCHDOG_MS: '200',
+      STEP_RESULTS_TOPIC: RESULTS_TOPIC,
     },
     port: 0,
     host: '127.0.0.1',
@@ -112,7 +114,7 @@ async function outbox<T>(topic: string, eventType: string): Promise<T[]> {
 }
 
 async function resultsOf(stepId: string): Promise<StepResult[]> {
-  return (await outbox<StepResult>(TOPICS.stepResults, EVENT_TYPES.stepResult)).filter((r) => r.stepId === stepId);
+  return (await outbox<StepResult>(RESULTS_TOPIC, EVENT_TYPES.stepResult)).filter((r) => r.stepId === stepId);
 }
 
 async function finalResult(stepId: string, timeoutMs = 60_000): Promise<StepResult> {
@@ -164,7 +166,7 @@ async function productionOnV1(application: string, v2Health?: string): Promise<{
 beforeAll(async () => {
   infra = await getTestInfra();
   db = await createTestDatabase('release_gray', { create: false });
-  await createTopics(infra.kafkaBrokers, [COMMANDS_TOPIC, RUN_EVENTS_TOPIC]);
+  await createTopics(infra.kafkaBrokers, [COMMANDS_TOPIC, RUN_EVENTS_TOPIC, RESULTS_TOPIC]);
   workDir = mkdtempSync(join(tmpdir(), 'shipshape-release-work-'));
   running = await boot();
 });
@@ -180,7 +182,7 @@ afterAll(async () => {
     if (db !== undefined) await killRecordedInstances(db.url);
   }
   await db?.drop();
-  await deleteTopics(infra.kafkaBrokers, [COMMANDS_TOPIC, RUN_EVENTS_TOPIC]);
+  await deleteTopics(infra.kafkaBrokers, [COMMANDS_TOPIC, RUN_EVENTS_TOPIC, RESULTS_TOPIC]);
   for (const repo of repos) repo.remove();
   rmSync(workDir, { recursive: true, force: true });
 });
@@ -235,7 +237,7 @@ describe('gray release of the release stage', () => {
     expect(await finalResult(broken.stepId)).toMatchObject({ outcome: 'FAILED', errorClass: 'COMPILE_ERROR', details: { exitCode: '1' } });
     expect((await instances(application)).map((i) => [i.pid, i.commit])).toEqual(before.map((i) => [i.pid, c1]));
     // releases of one application run one at a time, in arrival order
-    const order = (await outbox<StepResult>(TOPICS.stepResults, EVENT_TYPES.stepResult)).filter((r) => [offBranch.stepId, otherRuntime.stepId, broken.stepId].includes(r.stepId));
+    const order = (await outbox<StepResult>(RESULTS_TOPIC, EVENT_TYPES.stepResult)).filter((r) => [offBranch.stepId, otherRuntime.stepId, broken.stepId].includes(r.stepId));
     const firstOfBroken = order.findIndex((r) => r.stepId === broken.stepId);
     expect(order.slice(firstOfBroken).every((r) => r.stepId === broken.stepId)).toBe(true);
   });

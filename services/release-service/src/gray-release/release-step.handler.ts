@@ -1,9 +1,10 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { EVENT_TYPES, TOPICS, type RunEvent, type StepCommand, type StepControl } from '@shipshape/contracts';
+import { EVENT_TYPES, type RunEvent, type StepCommand, type StepControl } from '@shipshape/contracts';
 import { EventContext } from '@shipshape/messaging';
-import { LOGGER } from '@shipshape/service-kit';
+import { LOGGER, SERVICE_CONFIG } from '@shipshape/service-kit';
 import type { Logger } from '@shipshape/telemetry';
+import type { ReleaseConfig } from '../config/release.config';
 import { stepResultOf } from './release.executor';
 import { ReleaseStore } from './release.store';
 import { FINISHED_STATUSES, type ReleaseControl } from './release.types';
@@ -21,6 +22,7 @@ export class ReleaseStepHandler {
   constructor(
     private readonly store: ReleaseStore,
     private readonly worker: ReleaseWorker,
+    @Inject(SERVICE_CONFIG) private readonly config: ReleaseConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -33,7 +35,7 @@ export class ReleaseStepHandler {
     if (!created && release.result !== null && FINISHED_STATUSES.includes(release.status)) {
       const result = release.result;
       await ctx.publish({
-        topic: TOPICS.stepResults,
+        topic: this.config.STEP_RESULTS_TOPIC,
         key: release.runId,
         eventType: EVENT_TYPES.stepResult,
         value: stepResultOf(release, { outcome: result.outcome, errorClass: result.errorClass, message: result.message, details: result.details }),
@@ -70,7 +72,7 @@ export class ReleaseStepHandler {
       case 'refused':
         this.logger.info({ step: command.stepId, run: command.runId, control, reason: outcome.reason }, 'release control refused');
         await ctx.publish({
-          topic: TOPICS.stepResults,
+          topic: this.config.STEP_RESULTS_TOPIC,
           key: outcome.release.runId,
           eventType: EVENT_TYPES.stepResult,
           value: stepResultOf(outcome.release, {

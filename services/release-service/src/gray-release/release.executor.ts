@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EVENT_TYPES, TOPICS, type ErrorClass, type StepResultInput } from '@shipshape/contracts';
+import { EVENT_TYPES, type ErrorClass, type StepResultInput } from '@shipshape/contracts';
 import { OutboxWriter, type SqlExecutor } from '@shipshape/messaging';
 import { LOGGER, SERVICE_CONFIG } from '@shipshape/service-kit';
 import type { Logger } from '@shipshape/telemetry';
@@ -449,7 +449,7 @@ export class ReleaseExecutor {
 
   async publishResult(tx: SqlExecutor, release: ReleaseRecord, result: StoredResult): Promise<void> {
     await this.outbox.add(tx, {
-      topic: TOPICS.stepResults,
+      topic: this.config.STEP_RESULTS_TOPIC,
       key: release.runId,
       eventType: EVENT_TYPES.stepResult,
       value: stepResultOf(release, { outcome: result.outcome, errorClass: result.errorClass, message: result.message, details: result.details }),
@@ -460,7 +460,7 @@ export class ReleaseExecutor {
     const plan = release.plan;
     const total = plan?.order.length ?? null;
     await this.outbox.add(tx, {
-      topic: TOPICS.stepResults,
+      topic: this.config.STEP_RESULTS_TOPIC,
       key: release.runId,
       eventType: EVENT_TYPES.stepResult,
       value: stepResultOf(release, {
