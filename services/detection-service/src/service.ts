@@ -6,6 +6,7 @@ import { AppModule } from './app.module';
 import { detectionConfigSchema, type DetectionConfig } from './config/detection.config';
 import { Inventory1796200000000 } from './migrations/1796200000000-inventory';
 import { ApplicationCatalog1796300000000 } from './migrations/1796300000000-application-catalog';
+import { CatalogScanError1796300000001 } from './migrations/1796300000001-catalog-scan-error';
 
 /** OpenAPI of the inventory REST API at /api/docs (JSON at /api/docs-json). */
 function configure(app: INestApplication): void {
@@ -24,7 +25,7 @@ function configure(app: INestApplication): void {
 export const DETECTION_SERVICE_SERVICE = {
   service: 'detection-service',
   module: AppModule,
-  migrations: [Inventory1796200000000, ApplicationCatalog1796300000000],
+  migrations: [Inventory1796200000000, ApplicationCatalog1796300000000, CatalogScanError1796300000001],
   configSchema: detectionConfigSchema,
   configure,
   messaging: { consumes: [stepCommandsTopic('detection-service'), TOPICS.runtimeInstances, TOPICS.applications] },

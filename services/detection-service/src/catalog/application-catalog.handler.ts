@@ -9,8 +9,9 @@ import { InventoryStore } from '../inventory/inventory.store';
 /**
  * Keeps detection-service's copy of task-manager's application catalog from ApplicationCatalogEntry events
  * (`shipshape.applications`, compacted, key: application name), so the rescans cover every catalog application,
- * also ones no run has touched. An entry older than the one held is ignored. A deleted application's inventory
- * is removed (a REMOVED InventoryChange for each component it had) in the same transaction.
+ * also ones no run has touched. An entry older than the one held is ignored; a newer one clears the last scan error
+ * (the catch-up scan tries it again). A deleted application's inventory is removed (a REMOVED InventoryChange and a
+ * tombstone for each component it had) in the same transaction.
  */
 @Controller()
 export class ApplicationCatalogHandler {
@@ -27,7 +28,7 @@ export class ApplicationCatalogHandler {
       `INSERT INTO catalog_application (name, team, service, repository_url, default_branch, build_tool, labels, deleted, occurred_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9 / 1000.0), now())
        ON CONFLICT (name) DO UPDATE SET team = $2, service = $3, repository_url = $4, default_branch = $5, build_tool = $6, labels = $7, deleted = $8,
-         occurred_at = to_timestamp($9 / 1000.0), updated_at = now()`,
+         occurred_at = to_timestamp($9 / 1000.0), updated_at = now(), scan_error = NULL`,
       [e.name, e.team, e.service, e.repositoryUrl, e.defaultBranch, e.buildTool, JSON.stringify(e.labels), e.deleted, e.occurredAt],
     );
     const removed = e.deleted ? await this.store.removeApplication(ctx.tx, e.name) : 0;

@@ -34,6 +34,8 @@ export const detectionConfigSchema = baseConfigSchema.extend({
     .pipe(z.record(z.string(), z.array(z.object({ instance: z.string().min(1), address: z.string().min(1) })), { error: 'must map application names to [{instance, address}]' })),
   /** Period of the whole-catalog rescan (ms); 0 turns the timer off (POST /api/inventory/rescan still works). */
   DETECTION_RESCAN_INTERVAL_MS: z.coerce.number({ error: 'must be a number of ms' }).int('must be a number of ms').min(0, 'must be 0 or more').default(6 * 60 * 60 * 1000),
+  /** How often catalog applications not scanned yet at their catalog repository and branch are looked for and scanned (ms); 0 = off (they wait for the rescan). */
+  DETECTION_CATALOG_SCAN_POLL_MS: z.coerce.number({ error: 'must be a number of ms' }).int('must be a number of ms').min(0, 'must be 0 or more').default(5_000),
   /** static: manifests only (fast default); accurate: also resolve the full Maven tree with Maven when it is installed. */
   DETECTION_MAVEN_MODE: z.enum(['static', 'accurate'], { error: 'must be static or accurate' }).default('static'),
   /** Maven executable for the accurate mode. */

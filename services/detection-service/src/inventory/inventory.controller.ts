@@ -51,6 +51,12 @@ export class InventoryController {
     return this.rescans.rescan();
   }
 
+  @Get('catalog')
+  @ApiOperation({ summary: "task-manager's application catalog as detection holds it, with each application's scan state (scanned ref and commit, last scan error)" })
+  async catalog(): Promise<{ applications: Record<string, unknown>[] }> {
+    return { applications: await this.queries.catalog() };
+  }
+
   @Get('applications')
   @ApiOperation({ summary: 'Applications scanned: repository, ref, commit, manifests, unreadable files' })
   async applications(): Promise<{ applications: Record<string, unknown>[] }> {

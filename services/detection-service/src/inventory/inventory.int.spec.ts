@@ -129,6 +129,7 @@ describe('inventory REST for dashboards', () => {
       '/api/inventory/applications/{application}/instances/{instance}/scan',
       '/api/inventory/applications/{application}/scan',
       '/api/inventory/behind',
+      '/api/inventory/catalog',
       '/api/inventory/distribution',
       '/api/inventory/rescan',
       '/api/inventory/usage',

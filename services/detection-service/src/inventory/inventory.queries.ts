@@ -94,6 +94,15 @@ export class InventoryQueries {
     )) as Record<string, unknown>[];
   }
 
+  /** detection's copy of task-manager's catalog with each application's scan state (deleted ones included). */
+  async catalog(): Promise<Record<string, unknown>[]> {
+    return (await this.dataSource.query(
+      `SELECT c.name AS application, c.team, c.service, c.repository_url AS "repositoryUrl", c.default_branch AS "defaultBranch", c.build_tool AS "buildTool",
+              c.deleted, c.occurred_at AS "changedAt", i.ref AS "scannedRef", i.commit AS "scannedCommit", i.scanned_at AS "scannedAt", c.scan_error AS "scanError"
+         FROM catalog_application c LEFT JOIN inventory_application i ON i.application = c.name ORDER BY c.name`,
+    )) as Record<string, unknown>[];
+  }
+
   async applications(): Promise<Record<string, unknown>[]> {
     return (await this.dataSource.query(
       `SELECT application, repo_url AS "repoUrl", ref, commit, scanned_at AS "scannedAt", manifests, errors FROM inventory_application ORDER BY application`,

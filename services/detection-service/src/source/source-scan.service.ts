@@ -70,8 +70,8 @@ export class SourceScanService {
     }
     const changes = await this.dataSource.transaction(async (tx) => {
       // Waits for a catalog deletion in flight: a scan that started before it must not bring the inventory back.
-      const [catalog] = (await tx.query('SELECT deleted FROM catalog_application WHERE name = $1 FOR SHARE', [application])) as { deleted: boolean }[];
-      if (catalog?.deleted) throw new ApplicationDeletedError(application);
+      const [catalog] = (await tx.query('UPDATE catalog_application SET scan_error = NULL WHERE name = $1 RETURNING deleted', [application])) as [{ deleted: boolean }[], number];
+      if (catalog[0]?.deleted) throw new ApplicationDeletedError(application);
       await tx.query(
         `INSERT INTO inventory_application (application, repo_url, ref, commit, scanned_at, manifests, errors)
          VALUES ($1, $2, $3, $4, now(), $5, $6)
