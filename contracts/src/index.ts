@@ -3,6 +3,7 @@ export * from './topics';
 export * from './error-classes';
 export * from './errors';
 export * from './stages';
+export * from './step-parameters';
 export * from './generated/events.generated';
 export { SCHEMA_DEFINITIONS } from './generated/schemas.generated';
 export * from './codec';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorClass, ResourceInput, StepCommand, StepResultInput } from '@shipshape/contracts';
-import { isShipshapeError } from '@shipshape/contracts';
+import { TEST_RESULT_EXTRA_KEYS, isShipshapeError } from '@shipshape/contracts';
 import { git, GitCommandError } from '../git/git-runner';
 import type { MergeRequestProvider } from '../merge-requests/merge-request.provider';
 import { runRecipes } from '../recipes/runner';
@@ -157,10 +157,26 @@ function branchOf(cmd: StepCommand): { repositoryUrl: string; branch: string } {
   };
 }
 
+/** The run's test-verify results task-manager passes in `parameters.extra` (TEST_RESULT_EXTRA_KEYS), as Markdown. */
+export function describeTestResults(extra: Readonly<Record<string, string>>): string {
+  const k = TEST_RESULT_EXTRA_KEYS;
+  const value = (key: string) => extra[key]?.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  if (!Object.values(k).some((key) => extra[key] !== undefined)) return "(no test results reported; see the run's test-verify stage)";
+  const ms = Number(extra[k.durationMs]);
+  const duration = Number.isFinite(ms) && extra[k.durationMs] !== undefined ? `${(ms / 1000).toFixed(1)} s` : '?';
+  const lines = [
+    '| command | passed | failed | skipped | duration | test environment |',
+    '|---|---|---|---|---|---|',
+    `| \`${value(k.command) ?? '?'}\` | ${value(k.passed) ?? '?'} | ${value(k.failed) ?? '?'} | ${value(k.skipped) ?? '?'} | ${duration} | ${value(k.environmentId) ?? '?'} |`,
+    '',
+    `The test-verify stage passed.${extra[k.url] ? ` [Test log](${extra[k.url]})` : ''}`,
+  ];
+  return lines.join('\n');
+}
+
 export function describeMergeRequest(head: string, report: readonly ReportEntry[] | undefined, cmd: StepCommand, branch: string): string {
   const cell = (s: string | number | undefined) => String(s ?? '').replace(/\|/g, '\\|');
   const rows = (report ?? []).map((e) => `| ${cell(e.file)} | ${cell(e.subject)} | ${e.outcome}${e.reason ? ` (${e.reason})` : ''} | ${cell(e.from)} | ${cell(e.to)} | ${cell(e.detail)} |`);
-  const tests = Object.entries(cmd.parameters.extra).filter(([k]) => k.startsWith('test'));
   return [
     '## What changed',
     head.trim(),
@@ -169,7 +185,7 @@ export function describeMergeRequest(head: string, report: readonly ReportEntry[
     rows.length > 0 ? ['| file | subject | outcome | from | to | note |', '|---|---|---|---|---|---|', ...rows].join('\n') : '(no report recorded for this run)',
     '',
     '## Test results',
-    tests.length > 0 ? tests.map(([k, v]) => `- ${k}: ${v}`).join('\n') : '(see the run\'s test-verify stage)',
+    describeTestResults(cmd.parameters.extra),
     '',
     '## Links',
     `- branch \`${branch}\` of ${cmd.application.repositoryUrl}`,

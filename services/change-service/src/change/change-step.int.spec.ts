@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { AvroCodec, EVENT_SAMPLES, EVENT_TYPES, TOPICS, type StepCommand, type StepResult } from '@shipshape/contracts';
+import { AvroCodec, EVENT_SAMPLES, EVENT_TYPES, TEST_RESULT_EXTRA_KEYS, TOPICS, type StepCommand, type StepResult } from '@shipshape/contracts';
 import { HEADERS } from '@shipshape/messaging';
 import { startServiceApp, type RunningServiceApp } from '@shipshape/service-kit';
 import { createTestDatabase, createTopics, deleteTopics, getTestInfra, uniqueTopic, waitFor, type TestDatabase } from '@shipshape/testkit';
@@ -199,13 +199,29 @@ describe('review, merge and branch release over Kafka', () => {
     expect(change.outcome).toBe('SUCCEEDED');
     await commitToBare(repo, 'main', { 'README.md': '# ledger\n' }, 'docs: readme');
 
-    const review = await step(repo, 'ledger', 'review', { resources: resources(change.acquired), parameters: params({ mergeRequestTitle: 'Upgrade rpc-client to 2.0.0' }) });
+    // task-manager passes the run's test-verify results (TEST_RESULT_EXTRA_KEYS) for the description.
+    const testResults = {
+      [TEST_RESULT_EXTRA_KEYS.command]: 'mvn -B test',
+      [TEST_RESULT_EXTRA_KEYS.passed]: '12',
+      [TEST_RESULT_EXTRA_KEYS.failed]: '0',
+      [TEST_RESULT_EXTRA_KEYS.skipped]: '1',
+      [TEST_RESULT_EXTRA_KEYS.durationMs]: '4200',
+      [TEST_RESULT_EXTRA_KEYS.environmentId]: 'env-7',
+      [TEST_RESULT_EXTRA_KEYS.url]: 'http://test-env/api/environments/env-7/logs/test',
+    };
+    const review = await step(repo, 'ledger', 'review', {
+      resources: resources(change.acquired),
+      parameters: { ...params({ mergeRequestTitle: 'Upgrade rpc-client to 2.0.0' }), extra: testResults },
+    });
     expect(review).toMatchObject({ outcome: 'SUCCEEDED', links: [{ label: 'merge request', url: expect.stringMatching(/\/merge-requests\/mr-[0-9a-f]{12}$/) }] });
     const mrId = review.acquired.find((r) => r.kind === 'merge-request')!.id;
     const mr = (await (await fetch(`${app.url}/merge-requests/${mrId}`)).json()) as MergeRequest;
     expect(mr).toMatchObject({ status: 'open', title: 'Upgrade rpc-client to 2.0.0', approvals: [], sourceBranch: 'shipshape/rpc-2.0/ledger', targetBranch: 'main' });
     expect(mr.description).toContain('| pom.xml | com.acme.rpc:rpc-client | updated | 1.8.2 | 2.0.0 | dependencyManagement via property rpc.version |');
     expect(mr.diff).toContain('+        <rpc.version>2.0.0</rpc.version>');
+    expect(mr.description).toContain('## Test results\n| command | passed | failed | skipped | duration | test environment |');
+    expect(mr.description).toContain('| `mvn -B test` | 12 | 0 | 1 | 4.2 s | env-7 |');
+    expect(mr.description).toContain('[Test log](http://test-env/api/environments/env-7/logs/test)');
 
     const merge = await step(repo, 'ledger', 'merge', { parameters: params({ mergeRequestId: mrId }) });
     expect(merge).toMatchObject({ outcome: 'SUCCEEDED', details: expect.objectContaining({ how: 'rebased' }) });

@@ -162,6 +162,7 @@ export class RunEngine {
                 task: run.spec,
                 dryRun: state.definition.dryRun,
                 mergedCommit: state.mergedCommit ?? null,
+                testResults: state.testResults ?? null,
               }),
               timeoutMs: effect.timeoutMs,
             };

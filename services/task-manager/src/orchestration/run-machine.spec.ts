@@ -264,6 +264,17 @@ describe('run machine: scenarios', () => {
     expect(apply(failed, control({ type: 'restart' })).mergedCommit).toBeNull();
   });
 
+  it("keeps what the last successful test-verify reported for the merge request; a restart forgets it", () => {
+    const verifying = runningAt('test-verify');
+    const details = { testCommand: 'npm test', testsPassed: '12', testsFailed: '0', testsSkipped: '1', testDurationMs: '4200', environmentId: 'env-7', logs: '/x' };
+    const links = [{ label: 'test log', url: 'http://test-env/api/environments/env-7/logs/test' }];
+    const verified = apply(verifying, result(verifying, 'test-verify', 'SUCCEEDED', null, { details, links }));
+    expect(verified.testResults).toEqual({ command: 'npm test', passed: '12', failed: '0', skipped: '1', durationMs: '4200', environmentId: 'env-7', url: links[0]!.url });
+    const failed = apply(verified, result(verified, 'review', 'FAILED', 'INVALID_INPUT'));
+    expect(failed.testResults).toEqual(verified.testResults);
+    expect(apply(failed, control({ type: 'restart' })).testResults).toBeNull();
+  });
+
   it('carries the held resources in each step command', () => {
     const state = runningAt('test-deploy');
     const out = applied(transition(state, result(state, 'test-deploy', 'SUCCEEDED')));

@@ -1,4 +1,4 @@
-import { isErrorClass, type ErrorClass, type Resource, type StageName } from '@shipshape/contracts';
+import { TEST_VERIFY_DETAILS, isErrorClass, type ErrorClass, type Resource, type StageName } from '@shipshape/contracts';
 import { RESOURCE_NEEDED_BY, hookIdFor, isPipelineStage, isReleaseStage, releaseStageFor, retryDecision, stepIdFor, type HookPhase, type PipelineStage, type ReleaseStage } from './pipeline';
 import {
   FINISHED_RUN_STATUSES,
@@ -12,6 +12,7 @@ import {
   type RunStatus,
   type StageState,
   type StepResultEvent,
+  type TestResults,
   type TransitionResult,
 } from './run-state';
 
@@ -281,6 +282,7 @@ function onStepResult(state: RunState, event: StepResultEvent): TransitionResult
     case 'SUCCEEDED': {
       applyLedger(d, stage.name, event.acquired, event.released);
       if (stage.name === 'merge') d.state = { ...d.state, mergedCommit: event.details?.['mergedCommit'] ?? null };
+      if (stage.name === 'test-verify') d.state = { ...d.state, testResults: testResultsOf(event) };
       if (hookCount(state, index, 'after') > 0) runHook(d, index, 'after', 0, event.message);
       else completeStage(d, index, event.message);
       return { kind: 'applied', state: d.state, effects: d.effects };
@@ -292,6 +294,19 @@ function onStepResult(state: RunState, event: StepResultEvent): TransitionResult
     default:
       return assertNever(event.outcome);
   }
+}
+
+function testResultsOf(event: StepResultEvent): TestResults {
+  const detail = (key: string) => event.details?.[key] ?? null;
+  return {
+    command: detail(TEST_VERIFY_DETAILS.command),
+    passed: detail(TEST_VERIFY_DETAILS.passed),
+    failed: detail(TEST_VERIFY_DETAILS.failed),
+    skipped: detail(TEST_VERIFY_DETAILS.skipped),
+    durationMs: detail(TEST_VERIFY_DETAILS.durationMs),
+    environmentId: detail(TEST_VERIFY_DETAILS.environmentId),
+    url: event.links?.[0]?.url ?? null,
+  };
 }
 
 /** The stage's step succeeded and its after hooks (if any) too: the run moves on. */
@@ -469,6 +484,7 @@ function onControl(state: RunState, control: ControlEvent): TransitionResult {
             manualActions: state.manualActions + 1,
             stages: state.stages.map((s) => ({ ...s, status: 'pending', lastErrorClass: null, lastMessage: null })),
             mergedCommit: null,
+            testResults: null,
           };
           runEvent(d, 'STARTED', { message: 'restarted from the first stage' });
           advance(d);

@@ -67,6 +67,20 @@ export interface RunState {
    * it. Absent in states stored before it existed, null until the merge succeeds.
    */
   readonly mergedCommit?: string | null;
+  /** What the last successful test-verify reported (for the merge request description); absent or null: none yet. */
+  readonly testResults?: TestResults | null;
+}
+
+/** A successful test-verify's results, from its StepResult details and link (contracts TEST_VERIFY_DETAILS). */
+export interface TestResults {
+  readonly command: string | null;
+  readonly passed: string | null;
+  readonly failed: string | null;
+  readonly skipped: string | null;
+  readonly durationMs: string | null;
+  readonly environmentId: string | null;
+  /** The first link of the result (the test log). */
+  readonly url: string | null;
 }
 
 /** A step result as the machine sees it (from StepResult). */
@@ -83,6 +97,8 @@ export interface StepResultEvent {
   readonly retryAfterMs: number | null;
   /** The result's details (the merge stage's `mergedCommit`); absent: none. */
   readonly details?: Readonly<Record<string, string>>;
+  /** The result's links (the test log of test-verify); absent: none. */
+  readonly links?: ReadonlyArray<{ readonly label: string; readonly url: string }>;
 }
 
 /** A stage hook's outcome, recorded by the hooks worker. */

@@ -2,6 +2,7 @@ import type { Resource, StageName } from '@shipshape/contracts';
 import { describe, expect, it } from 'vitest';
 import type { ApplicationRecord } from '../catalog/application.schema';
 import { taskSchema } from '../tasks/task.schema';
+import type { TestResults } from './run-state';
 import { branchNameFor, buildStepCommand } from './step-command.factory';
 
 const APP: ApplicationRecord = {
@@ -29,13 +30,28 @@ const TASK = taskSchema.parse({
   parameters: { 'release.bakeMs': '2000', 'testEnv.env.GREETING': 'hi', 'commitAuthorName': 'Bot' },
 });
 
-function command(stage: StageName, resources: Resource[] = [], application: ApplicationRecord = APP, mergedCommit: string | null = null) {
-  return buildStepCommand({ stepId: `r:${stage}:1`, runId: 'r', taskId: 't0123456789', stage, attempt: 1, resources, rebase: false, application, task: TASK, dryRun: false, mergedCommit });
+function command(stage: StageName, resources: Resource[] = [], application: ApplicationRecord = APP, mergedCommit: string | null = null, testResults: TestResults | null = null) {
+  return buildStepCommand({ stepId: `r:${stage}:1`, runId: 'r', taskId: 't0123456789', stage, attempt: 1, resources, rebase: false, application, task: TASK, dryRun: false, mergedCommit, testResults });
 }
 
 const MERGED = 'a1b2c3d4'.repeat(5);
 
 describe('buildStepCommand maps the catalog into each service\'s parameters', () => {
+  it("gives change-service's steps the run's test results (TEST_RESULT_EXTRA_KEYS) for the merge request, and no other service", () => {
+    const results: TestResults = { command: 'mvn -B test', passed: '12', failed: '0', skipped: null, durationMs: '4200', environmentId: 'env-7', url: 'http://t/log' };
+    expect(command('review', [], APP, null, results).parameters.extra).toMatchObject({
+      'change.testResults.command': 'mvn -B test',
+      'change.testResults.passed': '12',
+      'change.testResults.failed': '0',
+      'change.testResults.durationMs': '4200',
+      'change.testResults.environmentId': 'env-7',
+      'change.testResults.url': 'http://t/log',
+    });
+    expect(command('review', [], APP, null, results).parameters.extra).not.toHaveProperty('change.testResults.skipped');
+    for (const stage of ['test-deploy', 'release', 'detect'] as const) expect(Object.keys(command(stage, [], APP, null, results).parameters.extra).filter((k) => k.includes('testResults'))).toEqual([]);
+    expect(Object.keys(command('review').parameters.extra).filter((k) => k.includes('testResults'))).toEqual([]);
+  });
+
   it('gives test-env-service the health path under testEnv.* and only the testEnv.* task parameters', () => {
     const extra = command('test-deploy').parameters.extra;
     expect(extra['testEnv.healthPath']).toBe('/healthz');

@@ -1,5 +1,6 @@
-import { STAGE_SERVICE, type Resource, type StageName, type StepCommand, type StepParameters } from '@shipshape/contracts';
+import { STAGE_SERVICE, TEST_RESULT_EXTRA_KEYS, type Resource, type StageName, type StepCommand, type StepParameters } from '@shipshape/contracts';
 import type { ApplicationRecord } from '../catalog/application.schema';
+import type { TestResults } from './run-state';
 import { canonicalEcosystem, type TaskSpec } from '../tasks/task.schema';
 
 /** Branch every run of a task works on: deterministic per task and application. */
@@ -21,6 +22,16 @@ export interface StepCommandInputs {
   readonly dryRun: boolean;
   /** The commit the run's merge stage produced (null: none yet, e.g. the stage was skipped): release and detect use exactly it. */
   readonly mergedCommit?: string | null;
+  /** What the run's last successful test-verify reported: change-service's steps get it (the merge request description). */
+  readonly testResults?: TestResults | null;
+}
+
+/** The test results as change-service reads them from `parameters.extra` (contracts TEST_RESULT_EXTRA_KEYS); unknown values left out. */
+export function testResultsExtra(results: TestResults | null | undefined): Record<string, string> {
+  if (!results) return {};
+  return Object.fromEntries(
+    (Object.keys(TEST_RESULT_EXTRA_KEYS) as Array<keyof typeof TEST_RESULT_EXTRA_KEYS>).flatMap((k) => (results[k] === null ? [] : [[TEST_RESULT_EXTRA_KEYS[k], results[k]]])),
+  );
 }
 
 /**
@@ -60,7 +71,7 @@ function parameters(i: StepCommandInputs): StepParameters {
   // The branch change-service pushed (its `branch` resource) is what gets tested; before that, the task's branch name.
   const branchName = i.resources.find((r) => r.kind === 'branch')?.attributes['branch'] ?? branchNameFor(i.taskId, i.task);
   const service = STAGE_SERVICE[i.stage];
-  const extra = extraFor(service, i.application, i.task);
+  const extra = { ...extraFor(service, i.application, i.task), ...(service === 'change-service' ? testResultsExtra(i.testResults) : {}) };
   const none = { change: null, testEnv: null, release: null, detect: null, extra };
   const title = `Upgrade ${i.task.component.coordinates} to ${i.task.toVersion}`;
   const merged = i.mergedCommit ?? null;

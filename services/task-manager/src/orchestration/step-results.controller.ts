@@ -35,6 +35,7 @@ export function eventOf(result: StepResult): RunEventInput {
     released: result.released,
     retryAfterMs: result.retryAfterMs,
     details: result.details,
+    links: result.links,
   };
 }
 

@@ -1,2 +1,3 @@
 export * from './signatures';
 export * from './failure.classifier';
+export * from './test-summary';

@@ -20,7 +20,7 @@ export type DeployResult =
   | { readonly outcome: 'failed'; readonly env: StoredEnvironment; readonly failure: PhaseFailure; readonly phases: readonly PhaseReport[] };
 
 export type VerifyResult =
-  | { readonly outcome: 'passed'; readonly env: StoredEnvironment; readonly phases: readonly PhaseReport[]; readonly flaky: PhaseFailure | null }
+  | { readonly outcome: 'passed'; readonly env: StoredEnvironment; readonly phases: readonly PhaseReport[]; readonly flaky: PhaseFailure | null; readonly command: string | null }
   | { readonly outcome: 'failed'; readonly env: StoredEnvironment; readonly failure: PhaseFailure; readonly phases: readonly PhaseReport[] }
   | { readonly outcome: 'missing'; readonly envId: string };
 
@@ -130,7 +130,7 @@ export class EnvironmentManager {
     const usage = { testCpuSeconds: cpu(outcome.phases, 'test') };
     await this.store.addUsage(envId, usage);
     const after = (await this.store.find(envId)) ?? env;
-    if (outcome.ok) return { outcome: 'passed', env: after, phases: outcome.phases, flaky: outcome.flaky };
+    if (outcome.ok) return { outcome: 'passed', env: after, phases: outcome.phases, flaky: outcome.flaky, command: outcome.command ?? null };
     return { outcome: 'failed', env: after, failure: outcome.failure, phases: outcome.phases };
   }
 

@@ -71,8 +71,8 @@ export type DeployOutcome =
   | { readonly ok: false; readonly failure: PhaseFailure; readonly phases: readonly PhaseReport[] };
 
 export type VerifyOutcome =
-  | { readonly ok: true; readonly phases: readonly PhaseReport[]; readonly flaky: null }
-  | { readonly ok: true; readonly phases: readonly PhaseReport[]; readonly flaky: PhaseFailure }
+  | { readonly ok: true; readonly phases: readonly PhaseReport[]; readonly flaky: null; readonly command?: string }
+  | { readonly ok: true; readonly phases: readonly PhaseReport[]; readonly flaky: PhaseFailure; readonly command?: string }
   | { readonly ok: false; readonly failure: PhaseFailure; readonly phases: readonly PhaseReport[] };
 
 /** Told when a phase starts (for progress events); its failures never fail the phase. */

@@ -3,7 +3,7 @@ import { appendFile, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { classifyFailure, decideAfterRerun, type Phase } from '../classification';
+import { RERUN_MARKER, classifyFailure, decideAfterRerun, type Phase } from '../classification';
 import { buildCommand, startCommand as impliedStartCommand, testCommand, type ToolOptions } from './build-commands';
 import type { DeployOutcome, EnvironmentDriver, EnvironmentRecord, PhaseFailure, PhaseListener, PhaseReport, ProcessRegistry, VerifyOutcome } from './environment.types';
 import { killGroup, runCommand, startCommand, type CommandOutcome } from './process-group';
@@ -194,7 +194,7 @@ export class LocalDriver implements EnvironmentDriver {
       const first = await this.failure(env, 'test', outcome);
       if (first.classification.errorClass !== 'TEST_FAILURE' || env.spec.flakyRetries < 1) return { ok: false, failure: first, phases };
       for (let i = 0; i < env.spec.flakyRetries && outcome.exitCode !== 0; i++) {
-        await appendFile(logFile(env.logDir, 'test'), `\n# shipshape: re-running the tests (${i + 1}/${env.spec.flakyRetries})\n`);
+        await appendFile(logFile(env.logDir, 'test'), `\n${RERUN_MARKER} (${i + 1}/${env.spec.flakyRetries})\n`);
         outcome = await this.run(env, 'test', command, checkout, env.port, onPhase);
         phases.push({ phase: 'test', ok: outcome.exitCode === 0, durationMs: outcome.durationMs, cpuSeconds: outcome.cpuSeconds });
       }
@@ -209,7 +209,7 @@ export class LocalDriver implements EnvironmentDriver {
       phases.push({ phase: 'smoke', ok, durationMs: Date.now() - started, cpuSeconds: null });
       if (!ok) return { ok: false, failure: await this.failure(env, 'smoke', { exitCode: 1, timedOut: false }), phases };
     }
-    return flaky ? { ok: true, phases, flaky } : { ok: true, phases, flaky: null };
+    return flaky ? { ok: true, phases, flaky, command } : { ok: true, phases, flaky: null, command };
   }
 
   private async smoke(env: EnvironmentRecord, path: string): Promise<boolean> {

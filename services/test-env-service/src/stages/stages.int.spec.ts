@@ -56,6 +56,22 @@ describe('test-deploy, test-verify, env-release over Kafka', () => {
     expect(existsSync(state.workspace)).toBe(false);
   });
 
+  it('reports the test results of a passed verify (command, counts, duration) for the merge request', async () => {
+    const repo = createNpmRepo(join(h.root, 'npm-ok'), 'ok');
+    const deploy = command('run-npm-ok', 'test-deploy', repo, 'npm');
+    await h.send(deploy);
+    const env = (await h.resultFor(deploy.stepId)).acquired[0]!;
+    const verify = command('run-npm-ok', 'test-verify', repo, 'npm', { resources: [env] });
+    await h.send(verify);
+
+    const verified = await h.resultFor(verify.stepId);
+
+    expect(verified).toMatchObject({ outcome: 'SUCCEEDED' });
+    expect(verified.details).toMatchObject({ environmentId: env.id, testCommand: 'npm test', testsPassed: '1', testsFailed: '0', testsSkipped: '0' });
+    expect(Number(verified.details['testDurationMs'])).toBeGreaterThan(0);
+    expect(verified.links).toEqual([{ label: 'test log', url: `http://test-env.example/api/environments/${env.id}/logs/test` }]);
+  });
+
   it('fails a failing npm test as TEST_FAILURE naming the test, with the log tail', async () => {
     const repo = createNpmRepo(join(h.root, 'npm-failing'), 'failing-test');
     const deploy = command('run-npm-fail', 'test-deploy', repo, 'npm');

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { ResourceInput, StepCommand, StepResultInput } from '@shipshape/contracts';
-import type { EnvironmentManager } from '../environments/environment.manager';
+import { TEST_VERIFY_DETAILS, type ResourceInput, type StepCommand, type StepResultInput } from '@shipshape/contracts';
+import { summarizeTestLog } from '../classification';
+import type { EnvironmentManager, VerifyResult } from '../environments/environment.manager';
+import { readPhaseLog } from '../environments/local.driver';
 import type { StoredEnvironment } from '../environments/environment.store';
 import type { PhaseFailure, PhaseListener } from '../environments/environment.types';
 import { buildEnvironmentSpec } from './environment-spec.builder';
@@ -34,6 +36,21 @@ export function resultOf(cmd: StepCommand, outcome: Outcome): StepResultInput {
 
 export function invalidInput(problems: readonly string[]): Outcome {
   return { outcome: 'FAILED', errorClass: 'INVALID_INPUT', message: problems.join('; '), details: { problems: problems.join('\n') } };
+}
+
+/** The test results of a passed verify for the merge request (TEST_VERIFY_DETAILS): command, counts of the last run, its duration. */
+async function testDetails(result: Extract<VerifyResult, { outcome: 'passed' }>): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  if (result.command) out[TEST_VERIFY_DETAILS.command] = result.command;
+  const last = result.phases.filter((p) => p.phase === 'test').at(-1);
+  if (last) out[TEST_VERIFY_DETAILS.durationMs] = String(last.durationMs);
+  const counts = summarizeTestLog((await readPhaseLog(result.env.logDir, 'test')) ?? '');
+  if (counts) {
+    out[TEST_VERIFY_DETAILS.passed] = String(counts.passed);
+    out[TEST_VERIFY_DETAILS.failed] = String(counts.failed);
+    out[TEST_VERIFY_DETAILS.skipped] = String(counts.skipped);
+  }
+  return out;
 }
 
 function logsPath(envId: string, phase: string): string {
@@ -162,7 +179,7 @@ export class StepExecutor {
         return {
           outcome: 'SUCCEEDED',
           message: 'tests passed',
-          details: { environmentId: envId, logs: logsPath(envId, 'test'), smokeRequests: String(metrics) },
+          details: { environmentId: envId, logs: logsPath(envId, 'test'), smokeRequests: String(metrics), ...(await testDetails(result)) },
           usage: usageOf(result.env, Date.now() - started),
         };
       }
