@@ -97,6 +97,19 @@ describe('messaging on real Kafka and Postgres', () => {
     expect(pending.n).toBe(0);
   });
 
+  it('writes 20,000 keys in one transaction under one ordering lock (one lock per key would overflow the lock table)', async () => {
+    const writer = new OutboxWriter(codec);
+    const messages = Array.from({ length: 20_000 }, (_, i) => outboxMessage(fx.topic, `bulk-${i}`, 1));
+    const locks = await fx.dataSource.transaction(async (tx) => {
+      await writer.addMany(tx, messages, { orderingLock: 'bulk' });
+      const [row] = (await tx.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`)) as { n: number }[];
+      return row!.n;
+    });
+    expect(locks).toBe(1);
+    const [written] = await fx.dataSource.query('SELECT count(DISTINCT message_key)::int AS n FROM messaging_outbox');
+    expect(written.n).toBe(20_000);
+  });
+
   it('gives a duplicate delivery one effect', async () => {
     const bytes = codec.encode(EVENT_TYPES.stepResult, stepResult('run-dup', 1));
     await produceRaw([

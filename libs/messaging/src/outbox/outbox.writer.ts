@@ -24,6 +24,15 @@ export interface OutboxMessage {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+export interface OutboxWriteOptions {
+  /**
+   * Take this one advisory lock instead of one per message key (a transaction holds a few thousand locks at most:
+   * Postgres' lock table is max_locks_per_transaction × max_connections). Commit order is then kept per key only if
+   * every writer of those keys takes the same lock, e.g. all writers of one topic; use it for bulk writes.
+   */
+  readonly orderingLock?: string;
+}
+
 /** Something that can run SQL inside the caller's transaction (a TypeORM EntityManager or QueryRunner). */
 export type SqlExecutor = Pick<EntityManager, 'query'>;
 
@@ -37,12 +46,12 @@ export type SqlExecutor = Pick<EntityManager, 'query'>;
 export class OutboxWriter {
   constructor(private readonly codec: EventCodec) {}
 
-  async add(tx: SqlExecutor, message: OutboxMessage): Promise<string> {
-    const [id] = await this.addMany(tx, [message]);
+  async add(tx: SqlExecutor, message: OutboxMessage, options: OutboxWriteOptions = {}): Promise<string> {
+    const [id] = await this.addMany(tx, [message], options);
     return id as string;
   }
 
-  async addMany(tx: SqlExecutor, messages: readonly OutboxMessage[]): Promise<string[]> {
+  async addMany(tx: SqlExecutor, messages: readonly OutboxMessage[], options: OutboxWriteOptions = {}): Promise<string[]> {
     if (messages.length === 0) return [];
     // Encode first: an invalid event fails the caller's transaction before anything is written.
     // A tombstone is stored as an empty payload (no Avro message is empty) and published with a null value.
@@ -51,7 +60,7 @@ export class OutboxWriter {
     propagation.inject(context.active(), trace);
     const ids = messages.map((m) => m.messageId ?? randomUUID());
 
-    const keys = [...new Set(messages.map((m) => m.key).filter((k): k is string => k !== null))];
+    const keys = options.orderingLock !== undefined ? [options.orderingLock] : [...new Set(messages.map((m) => m.key).filter((k): k is string => k !== null))];
     await tx.query(
       `SELECT pg_advisory_xact_lock(h)
          FROM (SELECT DISTINCT hashtextextended(k, 7) AS h FROM unnest($1::text[]) AS k ORDER BY 1) AS locks`,

@@ -200,12 +200,17 @@ export class CatalogService {
     });
   }
 
-  /** Every catalog change goes out through the outbox in the transaction that made it (key: application name). */
+  /**
+   * Every catalog change goes out through the outbox in the transaction that made it (key: application name). All
+   * catalog writes take one ordering lock rather than one per application, so an import of tens of thousands of
+   * applications stays within Postgres' lock table.
+   */
   private async publish(tx: SqlExecutor, applications: readonly ApplicationRecord[], deleted = false): Promise<void> {
     const now = Date.now();
     await this.outbox.addMany(
       tx,
       applications.map((a): OutboxMessage => ({ topic: this.config.APPLICATIONS_TOPIC, key: a.name, eventType: EVENT_TYPES.applicationCatalogEntry, value: catalogEntry(a, deleted, now) })),
+      { orderingLock: `catalog:${this.config.APPLICATIONS_TOPIC}` },
     );
   }
 }
