@@ -80,13 +80,16 @@ export class InventoryStore {
       );
     }
     const changes = diffInventory(scope, before, entries);
-    // A component gone: its REMOVED change, then a tombstone so compaction drops the key from the topic.
+    // A component gone: its REMOVED change, then a tombstone so compaction drops the key from the topic. Only this
+    // method writes a slice's keys, so one ordering lock per slice keeps them in commit order (an npm lockfile has
+    // thousands of components: one lock per key would crowd Postgres' lock table).
     await this.outbox.addMany(
       tx,
       changes.flatMap((c) => {
         const message = { topic: this.config.DETECTION_INVENTORY_TOPIC, key: c.key, eventType: EVENT_TYPES.inventoryChange, value: c.value };
         return c.value.kind === 'REMOVED' ? [message, { ...message, value: null, tombstone: true }] : [message];
       }),
+      { orderingLock: `inventory:${scope.application}/${scope.origin}/${scope.instance}` },
     );
     return changes.length;
   }
