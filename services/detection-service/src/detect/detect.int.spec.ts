@@ -182,4 +182,15 @@ describe('detect stage over Kafka', () => {
     expect(agentResult).toMatchObject({ outcome: 'FAILED', errorClass: 'DETECTION_MISMATCH' });
     expect(Object.values(agentResult!.details)).toContain(`instance orders-4 still loads shipshape-agent 1.2.0 (jar-manifest: ${agent}!/META-INF/MANIFEST.MF)`);
   });
+
+  it('FAILED INVALID_INPUT for an application deleted from the catalog (its inventory is gone; a scan does not bring it back)', async () => {
+    const ds = app.app.get(DataSource);
+    await ds.query(`INSERT INTO catalog_application (name, team, service, repository_url, default_branch, build_tool, deleted, occurred_at) VALUES ('retired', 'payments', 'svc', $1, 'main', 'maven', true, now())`, [repo.url]);
+    const base = command(`${runId}:detect:7`);
+    const cmd: StepCommand = { ...base, application: { ...base.application, name: 'retired' } };
+    await sendCommand(cmd);
+    const [result] = await resultsOf(cmd.stepId);
+    expect(result).toMatchObject({ outcome: 'FAILED', errorClass: 'INVALID_INPUT', message: 'application retired was deleted from the catalog' });
+    expect(await ds.query(`SELECT 1 FROM inventory_application WHERE application = 'retired'`)).toEqual([]);
+  });
 });

@@ -111,6 +111,7 @@ export class DetectWorker implements OnApplicationBootstrap, OnModuleDestroy {
         }
       } catch (err) {
         if (isShipshapeError(err, 'DETECTION.MAVEN_FAILED')) return stepResultOf(cmd, startedAt, { outcome: 'FAILED', errorClass: 'DEPENDENCY_RESOLUTION', message: err.message, details: { ref } });
+        if (isShipshapeError(err, 'DETECTION.APPLICATION_DELETED')) return stepResultOf(cmd, startedAt, { outcome: 'FAILED', errorClass: 'INVALID_INPUT', message: err.message, details: { ref } });
         if (!isShipshapeError(err, 'DETECTION.GIT_FAILED')) throw err;
         return stepResultOf(cmd, startedAt, { outcome: 'FAILED', errorClass: 'TRANSIENT', message: err.message, details: { ref } });
       }
