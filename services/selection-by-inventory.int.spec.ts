@@ -163,13 +163,16 @@ describe('selection: every application that depends on the component (detection-
     let server: Server;
     let garbageTm: RunningServiceApp;
     let garbageDb: TestDatabase;
-    let answer: { status: number; body: string } = { status: 200, body: '' };
+    let answer: { status: number; body: string; delayMs?: number } = { status: 200, body: '' };
 
     beforeAll(async () => {
-      server = createServer((_req, res) => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body));
+      server = createServer((_req, res) => {
+        const { status, body, delayMs } = answer;
+        setTimeout(() => res.writeHead(status, { 'content-type': 'application/json' }).end(body), delayMs ?? 0);
+      });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       garbageDb = await createTestDatabase('sel_tm_garbage', { create: false });
-      garbageTm = await bootTaskManager(garbageDb, topics, { DETECTION_BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, CONSUMER_GROUP_ID: `sel-garbage-${Date.now()}` });
+      garbageTm = await bootTaskManager(garbageDb, topics, { DETECTION_BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, CONSUMER_GROUP_ID: `sel-garbage-${Date.now()}`, DETECTION_TIMEOUT_MS: '500' });
       expect((await api(garbageTm.url, 'POST', '/api/applications/import', CATALOG)).status).toBe(200);
     }, 60_000);
 
@@ -184,8 +187,9 @@ describe('selection: every application that depends on the component (detection-
       { status: 200, body: '{"applications":[{"application":7}]}', says: 'unexpected shape (applications.0.application' },
       { status: 200, body: '{"component":{}}', says: 'unexpected shape (applications' },
       { status: 500, body: '{"statusCode":500}', says: 'answered HTTP 500' },
-    ])('answers 503 naming the problem: $says', async ({ status, body, says }) => {
-      answer = { status, body };
+      { status: 200, body: '{"applications":[]}', delayMs: 1500, says: 'did not answer within 500 ms' },
+    ])('answers 503 naming the problem: $says', async ({ status, body, delayMs, says }) => {
+      answer = { status, body, delayMs };
       const res = await api<Refusal>(garbageTm.url, 'POST', '/api/tasks', { ...TASK, selection: { usingComponent: true } });
       expect(res.status).toBe(503);
       expect(res.body.message).toContain('detection-service at http://127.0.0.1:');

@@ -11,7 +11,8 @@ export class TasksController {
 
   @Post()
   @ApiOperation({
-    summary: 'Create a task: resolves the selection (teams, services, application names) into one run per application and returns the plan; nothing starts yet',
+    summary:
+      "Create a task: resolves the selection (teams, services, application names, and/or usingComponent: the applications detection-service's inventory says use the component in fromRange) into one run per application and returns the plan; nothing starts yet. 503 when detection-service cannot answer a usingComponent selection",
   })
   @ApiBody({ schema: z.toJSONSchema(taskSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown> })
   create(@Body() body: unknown): Promise<TaskPlan> {
