@@ -63,7 +63,7 @@ beforeAll(async () => {
   await peer.start();
   running = await bootTaskManager(db, topics, { WEBHOOK_RETRY_INITIAL_MS: '50' });
   const imported = await api(running.url, 'POST', '/api/applications/import', [
-    ...['happy', 'compile', 'flaky', 'dup', 'late', 'timeout', 'approve', 'pause-1', 'pause-2', 'hooked', 'release-aborted', 'usage', 'release-controls', 'release-early'].map((name) => ({ name, team: `team-${name}`, service: 'svc', repositoryUrl: `/repos/${name}.git` })),
+    ...['happy', 'compile', 'flaky', 'dup', 'late', 'timeout', 'approve', 'pause-1', 'pause-2', 'hooked', 'release-aborted', 'usage', 'release-controls', 'release-early', 'late-abort'].map((name) => ({ name, team: `team-${name}`, service: 'svc', repositoryUrl: `/repos/${name}.git` })),
   ]);
   expect(imported.status).toBe(200);
 }, 60_000);
@@ -244,6 +244,24 @@ describe('orchestrator on the real stack', () => {
     await waitFor(async () => (await runStatus(runId)) === 'aborted', { description: 'run aborted by its release', timeoutMs: 30_000 });
     expect(commandsOf(runId).some((c) => c.stage === 'detect')).toBe(false);
     expect((await api(running.url, 'POST', `/api/runs/${runId}/release/resume`)).status).toBe(409);
+  });
+
+  it('ignores a late ABORTED of a release step the run no longer waits for (aborted, then restarted)', async () => {
+    behaviours.set('late-abort', (c) => (c.stage === 'release' ? [] : [succeeded(c, { acquired: acquiredBy(c), released: c.stage.endsWith('-release') ? c.resources : [] })]));
+    const { runIds } = await createTask({ selection: { applications: ['late-abort'] } });
+    const runId = runIds[0]!;
+    const first = await waitFor(() => commandsOf(runId).find((c) => c.stage === 'release'), { description: 'release step 1', timeoutMs: 30_000 });
+    expect((await api(running.url, 'POST', `/api/runs/${runId}/abort`)).status).toBe(200);
+    expect((await api(running.url, 'POST', `/api/runs/${runId}/restart`)).status).toBe(200);
+    const second = await waitFor(() => commandsOf(runId).find((c) => c.stage === 'release' && c.stepId !== first.stepId), { description: 'release step 2', timeoutMs: 30_000 });
+
+    // release-service finishes rolling back the first release only now; then a progress of the second (same partition, after it)
+    await peer.send([
+      succeeded(first, { outcome: 'ABORTED', errorClass: null, message: 'release aborted by hand; rolled back' }),
+      succeeded(second, { outcome: 'PROGRESS', message: 'baking' }),
+    ]);
+    await waitFor(() => peer.runEvents.some((e) => e.runId === runId && e.stepId === second.stepId && e.transition === 'PROGRESS'), { description: 'the later progress applied' });
+    expect(await runStatus(runId)).toBe('running');
   });
 
   it('waits for approval under a manual policy; controls answer 409 with the reason when illegal', async () => {

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { EVENT_TYPES, type StepResult } from '@shipshape/contracts';
-import { EventContext } from '@shipshape/messaging';
+import { EventContext, type SqlExecutor } from '@shipshape/messaging';
 import { toErrorClass } from './run-machine';
 import { RunEngine } from './run-engine';
 import type { RunEventInput } from './run-state';
@@ -50,13 +50,23 @@ export class StepResultsController {
   @EventPattern(EVENT_TYPES.stepResult)
   async onStepResult(@Payload() result: StepResult, @Ctx() ctx: EventContext): Promise<void> {
     const errorClass = toErrorClass(result.errorClass);
+    const event = eventOf(result);
+    if (event.type === 'control' && !(await this.inFlight(ctx.tx, result.stepId))) {
+      // A late ABORTED of a step no longer in flight (the run was aborted, then restarted meanwhile): it must not abort the run again.
+      return;
+    }
     // Lock order: the run row first (engine.apply), then the step row.
-    const outcome = await this.engine.apply(ctx.tx, result.runId, eventOf(result));
+    const outcome = await this.engine.apply(ctx.tx, result.runId, event);
     if (outcome === null || result.outcome === 'PROGRESS') return;
     await ctx.tx.query(
       `UPDATE steps SET status = $2, finished_at = now(), error_class = $3, message = $4, usage = $5
         WHERE step_id = $1 AND status = 'dispatched'`,
       [result.stepId, result.outcome === 'SUCCEEDED' ? 'succeeded' : result.outcome === 'ABORTED' ? 'aborted' : 'failed', errorClass, result.message, JSON.stringify(result.usage)],
     );
+  }
+
+  private async inFlight(tx: SqlExecutor, stepId: string): Promise<boolean> {
+    const rows = (await tx.query(`SELECT 1 FROM steps WHERE step_id = $1 AND status = 'dispatched'`, [stepId])) as unknown[];
+    return rows.length > 0;
   }
 }
