@@ -2,7 +2,7 @@
  * A task selecting "every application that depends on the component", against a real
  * detection-service: both services in-process on their own databases (real Postgres, real Kafka,
  * real git repositories scanned by detection), task-manager asking detection's REST inventory.
- * It lives beside the services because it boots two of them (services never import each other).
+ * Test code may import several services; service code never does.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { startServiceApp, type RunningServiceApp } from '@shipshape/service-kit';
 import { createTestDatabase, createTopics, deleteTopics, getTestInfra, uniqueTopic, type TestDatabase } from '@shipshape/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DETECTION_SERVICE_SERVICE } from './detection-service/src/service';
-import { bareRepoFrom, type BareRepo } from './detection-service/src/testing/git-fixture';
-import { api, bootTaskManager, createTestTopics, deleteTestTopics, type TestTopics } from './task-manager/test/task-manager.harness';
+import { DETECTION_SERVICE_SERVICE } from '../../services/detection-service/src/service';
+import { bareRepoFrom, type BareRepo } from '../../services/detection-service/src/testing/git-fixture';
+import { api, bootTaskManager, createTestTopics, deleteTestTopics, type TestTopics } from '../../services/task-manager/test/task-manager.harness';
 
 const pom = (artifact: string, dependency: { groupId: string; artifactId: string; version: string }) => `<?xml version="1.0" encoding="UTF-8"?>
 <project xmlns="http://maven.apache.org/POM/4.0.0">
