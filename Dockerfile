@@ -7,6 +7,7 @@ WORKDIR /app
 # Manifests first, so dependency installs stay cached while sources change.
 COPY package.json package-lock.json ./
 COPY contracts/package.json contracts/
+COPY libs/manifests/package.json libs/manifests/
 COPY libs/messaging/package.json libs/messaging/
 COPY libs/service-kit/package.json libs/service-kit/
 COPY libs/telemetry/package.json libs/telemetry/
