@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Stops what scripts/stack/up.sh started (npm run stack:down [-- --purge]), in this order: the services, the Kafka
-# broker, the embedded Postgres. Only processes recorded in .local/pids whose command line still matches are touched:
-# never the machine's Postgres nor a KAFKA_BROKERS cluster. Idempotent.
+# Stops what scripts/stack/up.sh started (npm run stack:down [-- --purge]), in this order: the services, the local
+# runtime's processes (those running in .local/work: production instances, test environments), the Kafka broker,
+# the embedded Postgres. Otherwise only processes recorded in .local/pids whose command line still matches are
+# touched: never the machine's Postgres nor a KAFKA_BROKERS cluster. Idempotent.
 #   --purge  also delete the Kafka data (.local/kafka/data); the jar cache (.local/cache) and Postgres data stay.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -10,7 +11,7 @@ PURGE=false
 for arg in "$@"; do
   case "$arg" in
     --purge) PURGE=true ;;
-    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
     *) die "unknown option '$arg' (expected --purge)" ;;
   esac
 done
@@ -32,6 +33,27 @@ for f in "$PID_DIR"/svc-*.pid; do
   stop_pid "$name" "$(service_marker "${name#svc-}")" 20
   stopped_any=true
 done
+
+# What the services left running in their work directories: release-service's local production instances (and
+# any test environment a run had not released yet). They are process groups of their own, so the services' exit
+# does not end them; release-service restarts its instances when the stack comes up again.
+leftover=()
+for proc in /proc/[0-9]*; do
+  cwd="$(readlink "$proc/cwd" 2>/dev/null || true)"
+  [[ "$cwd" == "$WORK_DIR"/* ]] && leftover+=("${proc#/proc/}")
+done
+if (( ${#leftover[@]} > 0 )); then
+  log "local runtime: stopping ${#leftover[@]} process(es) running in $WORK_DIR (production instances, test environments)"
+  kill -TERM "${leftover[@]}" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    alive=()
+    for pid in "${leftover[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
+    (( ${#alive[@]} == 0 )) && break
+    sleep 0.2
+  done
+  (( ${#alive[@]} > 0 )) && kill -KILL "${alive[@]}" 2>/dev/null || true
+  stopped_any=true
+fi
 
 if [[ -e "$PID_DIR/kafka.pid" ]]; then
   # A KRaft single node shuts down in a few seconds; give it time to close its logs cleanly.

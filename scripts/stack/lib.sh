@@ -6,6 +6,7 @@ ROOT="$(cd "$STACK_DIR/../.." && pwd)"
 LOCAL_DIR="$ROOT/.local"
 LOG_DIR="$LOCAL_DIR/logs"
 PID_DIR="$LOCAL_DIR/pids"
+WORK_DIR="$LOCAL_DIR/work"
 STACK_ENV="$LOCAL_DIR/stack.env"
 
 KAFKA_POM="$ROOT/infra/kafka/pom.xml"

@@ -275,7 +275,12 @@ start_services() {
       continue
     fi
     port_busy "$port" && die "service $name: port $port is already in use by a process this checkout did not start"
+    # Work directories (git mirrors, worktrees, test environments, local production builds) live in this
+    # checkout's .local/work, not in a /tmp path every checkout on the machine would share.
     launch "svc-$name" "$LOG_DIR/$name.log" env KAFKA_BROKERS="$BROKERS" DATABASE_URL="$DB_URL" PORT="$port" \
+      CHANGE_GIT_CACHE_DIR="$WORK_DIR/change-service/mirrors" CHANGE_WORK_DIR="$WORK_DIR/change-service/worktrees" \
+      TEST_ENV_ROOT="$WORK_DIR/test-env-service" RELEASE_WORK_DIR="$WORK_DIR/release-service" \
+      DETECTION_WORK_DIR="$WORK_DIR/detection-service" \
       node "$(service_marker "$name")"
   done <<<"$services"
   while read -r name port _db; do
