@@ -110,6 +110,42 @@ describe('messaging on real Kafka and Postgres', () => {
     expect(written.n).toBe(20_000);
   });
 
+  it('keeps commit order per key while the pipelined relay publishes a backlog that concurrent writers keep adding to', async () => {
+    const writer = new OutboxWriter(codec);
+    const keys = ['run-a', 'run-b', 'run-c', 'run-d', 'run-e'];
+    await fx.dataSource.query('CREATE TABLE key_seq (key text PRIMARY KEY, n int NOT NULL)');
+    await fx.dataSource.query('INSERT INTO key_seq SELECT unnest($1::text[]), 0', [keys]);
+    await startRelay(25);
+    await startConsumer({ transactionBatchSize: 40 });
+    // Six writers, 40 transactions each, every one touching two keys: the sequence number of a key is
+    // taken under its row lock, so it is the key's commit order the consumer must see.
+    await Promise.all(
+      Array.from({ length: 6 }, async (_, w) => {
+        for (let i = 0; i < 40; i++) {
+          const pair = [keys[(w + i) % keys.length]!, keys[(w + 2 * i + 1) % keys.length]!].sort();
+          const touched = pair[0] === pair[1] ? [pair[0]!] : pair;
+          await fx.dataSource.transaction(async (tx) => {
+            const messages = [];
+            for (const key of touched) {
+              const [row] = (await tx.query('UPDATE key_seq SET n = n + 1 WHERE key = $1 RETURNING n', [key]))[0] as Array<{ n: number }>;
+              messages.push(outboxMessage(fx.topic, key, row!.n));
+            }
+            await writer.addMany(tx, messages);
+          });
+        }
+      }),
+    );
+    const counts: Array<{ key: string; n: number }> = await fx.dataSource.query('SELECT key, n FROM key_seq');
+    const total = counts.reduce((sum, c) => sum + c.n, 0);
+
+    await waitFor(async () => (await effectCounts(fx.dataSource)).total >= total, { timeoutMs: 30_000 });
+    expect(await effectCounts(fx.dataSource)).toEqual({ total, distinct: total });
+    const rows: Array<{ run_key: string; seq: number }> = await fx.dataSource.query('SELECT run_key, seq FROM effects ORDER BY id');
+    for (const { key, n } of counts) {
+      expect(rows.filter((r) => r.run_key === key).map((r) => r.seq)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    }
+  });
+
   it('gives a duplicate delivery one effect', async () => {
     const bytes = codec.encode(EVENT_TYPES.stepResult, stepResult('run-dup', 1));
     await produceRaw([

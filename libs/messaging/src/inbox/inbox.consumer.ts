@@ -36,6 +36,21 @@ export interface HandlerContext {
 
 export type EventHandler = (event: InboundEvent, ctx: HandlerContext) => unknown;
 
+/** What a batch handler gets: its events (new ones only, in partition order), their transaction and the outbox. */
+export interface BatchHandlerContext {
+  readonly events: readonly InboundEvent[];
+  readonly tx: EntityManager;
+  publish(message: OutboxMessage | readonly OutboxMessage[]): Promise<void>;
+}
+
+/**
+ * Applies several consecutive events of one type in one call, so a handler can change many rows with
+ * a constant number of statements. Same guarantees as EventHandler: it runs inside the transaction
+ * that records the events' inbox rows; when it throws, the events are retried one at a time (a batch
+ * of one).
+ */
+export type BatchEventHandler = (events: readonly InboundEvent[], ctx: BatchHandlerContext) => unknown;
+
 export interface RetryPolicy {
   readonly maxAttempts: number;
   readonly initialDelayMs: number;
@@ -54,6 +69,8 @@ export interface InboxConsumerOptions {
   readonly codec: EventCodec;
   /** Handler per event type; events of other types are acknowledged and skipped. */
   readonly handlers: ReadonlyMap<string, EventHandler> | Readonly<Record<string, EventHandler>>;
+  /** Batch handler per event type (takes precedence over `handlers` for that type). */
+  readonly batchHandlers?: ReadonlyMap<string, BatchEventHandler> | Readonly<Record<string, BatchEventHandler>>;
   readonly logger?: MessagingLogger;
   readonly retry?: Partial<RetryPolicy>;
   /** Messages of one partition applied in one transaction when all succeed (falls back to one by one). */
@@ -86,6 +103,7 @@ export class InboxConsumer {
   private readonly txBatch: number;
   private readonly outbox: OutboxWriter;
   private readonly handlers: ReadonlyMap<string, EventHandler>;
+  private readonly batchHandlers: ReadonlyMap<string, BatchEventHandler>;
   private consumer: Consumer | null = null;
   private producer: Producer | null = null;
   private stopping = false;
@@ -98,6 +116,8 @@ export class InboxConsumer {
     this.txBatch = Math.max(1, options.transactionBatchSize ?? 50);
     this.outbox = new OutboxWriter(options.codec);
     this.handlers = options.handlers instanceof Map ? options.handlers : new Map(Object.entries(options.handlers));
+    const batch = options.batchHandlers ?? {};
+    this.batchHandlers = batch instanceof Map ? batch : new Map(Object.entries(batch));
   }
 
   async start(): Promise<void> {
@@ -281,7 +301,7 @@ export class InboxConsumer {
   }
 
   private async applyInTransaction(events: readonly InboundEvent[]): Promise<void> {
-    const handled = events.filter((e) => this.handlers.has(e.eventType));
+    const handled = events.filter((e) => this.batchHandlers.has(e.eventType) || this.handlers.has(e.eventType));
     const unhandled = events.length - handled.length;
     countProcessed(unhandled, { consumer: this.options.consumer, outcome: 'unhandled' });
     if (handled.length === 0) return;
@@ -296,10 +316,18 @@ export class InboxConsumer {
         [this.options.consumer, handled.map((e) => e.messageId), handled.map((e) => e.topic), handled.map((e) => e.partition), handled.map((e) => e.offset)],
       );
       const fresh = new Set(rows.map((r) => r.message_id));
-      for (const event of handled) {
-        if (!fresh.delete(event.messageId)) continue; // seen before (or twice in this batch): no effect
-        await this.invoke(event, tx);
-        applied++;
+      // Seen before (or twice in this batch): no effect.
+      const todo = handled.filter((e) => fresh.delete(e.messageId));
+      // In partition order; consecutive events of a type with a batch handler go to it together.
+      for (let i = 0; i < todo.length; ) {
+        const type = todo[i]!.eventType;
+        let end = i + 1;
+        if (this.batchHandlers.has(type)) while (end < todo.length && todo[end]!.eventType === type) end++;
+        const group = todo.slice(i, end);
+        if (this.batchHandlers.has(type)) await this.invokeBatch(group, tx);
+        else await this.invoke(group[0]!, tx);
+        applied += group.length;
+        i = end;
       }
     });
     const seconds = (performance.now() - started) / 1000;
@@ -311,11 +339,36 @@ export class InboxConsumer {
 
   private async invoke(event: InboundEvent, tx: EntityManager): Promise<void> {
     const handler = this.handlers.get(event.eventType)!;
+    const ctx: HandlerContext = { event, tx, publish: (message) => this.publishIn(tx, message) };
+    await this.traced([event], () => handler(event, ctx));
+  }
+
+  private async invokeBatch(events: readonly InboundEvent[], tx: EntityManager): Promise<void> {
+    const handler = this.batchHandlers.get(events[0]!.eventType)!;
+    const ctx: BatchHandlerContext = { events, tx, publish: (message) => this.publishIn(tx, message) };
+    await this.traced(events, () => handler(events, ctx));
+  }
+
+  private async publishIn(tx: EntityManager, message: OutboxMessage | readonly OutboxMessage[]): Promise<void> {
+    await this.outbox.addMany(tx, Array.isArray(message) ? (message as readonly OutboxMessage[]) : [message as OutboxMessage]);
+  }
+
+  /**
+   * One consumer span around the handler call, child of the first event's trace; the other events'
+   * traces are linked (as OpenTelemetry does for batch receives).
+   */
+  private async traced(events: readonly InboundEvent[], call: () => unknown): Promise<void> {
+    const event = events[0]!;
     const parent = propagation.extract(context.active(), event.headers);
+    const links = events.slice(1).flatMap((e) => {
+      const linked = trace.getSpanContext(propagation.extract(context.active(), e.headers));
+      return linked ? [{ context: linked }] : [];
+    });
     const span = tracer.startSpan(
       `process ${event.topic}`,
       {
         kind: SpanKind.CONSUMER,
+        links,
         attributes: {
           'messaging.system': 'kafka',
           'messaging.destination.name': event.topic,
@@ -323,19 +376,13 @@ export class InboxConsumer {
           'messaging.message.id': event.messageId,
           'messaging.consumer.group.name': this.options.consumer,
           'shipshape.event_type': event.eventType,
+          ...(events.length > 1 ? { 'messaging.batch.message_count': events.length } : {}),
         },
       },
       parent,
     );
-    const ctx: HandlerContext = {
-      event,
-      tx,
-      publish: async (message) => {
-        await this.outbox.addMany(tx, Array.isArray(message) ? (message as readonly OutboxMessage[]) : [message as OutboxMessage]);
-      },
-    };
     try {
-      await context.with(trace.setSpan(parent, span), () => handler(event, ctx));
+      await context.with(trace.setSpan(parent, span), call);
     } catch (error) {
       span.recordException(error instanceof Error ? error : new Error(String(error)));
       span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });

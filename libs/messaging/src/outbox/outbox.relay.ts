@@ -7,11 +7,11 @@ import { countPublished, recordOutboxBacklog } from '../metrics';
 import { OUTBOX_CHANNEL } from './outbox.writer';
 
 export interface OutboxRelayOptions {
-  /** A dedicated connection: the relay holds the leader lock and LISTENs on it. */
+  /** Dedicated connections: the relay holds the leader lock and LISTENs on one, marks rows published on a second. */
   readonly database: ClientConfig;
   readonly kafka: Kafka;
   readonly logger?: MessagingLogger;
-  /** Rows per produce request. */
+  /** Rows per produce request (default 1000). With a backlog, the next batch is read while this one is in flight. */
   readonly batchSize?: number;
   /** Poll interval when idle; NOTIFY wakes the relay earlier. */
   readonly pollIntervalMs?: number;
@@ -42,6 +42,12 @@ const tracer = trace.getTracer('@shipshape/messaging');
  * them (acks = all). One relay per database is active at a time (session advisory lock), so several
  * replicas of a service can run relays safely. A crash between the broker's ack and the mark
  * re-publishes the same rows with the same message ids; consumers' inboxes drop the copies.
+ *
+ * Pipelined, one produce request at a time: while the broker works on batch k, the relay reads batch
+ * k+1 (unpublished rows other than those in flight or being marked), and batch k is marked on a
+ * second connection while k+1 is sent. Per-key order holds because the writer gives each key's rows
+ * ids in commit order (so the visible rows of a key are always a prefix of them in id order), batch
+ * k+1 is sent only after the broker acknowledged batch k, and a failure drops everything read ahead.
  */
 export class OutboxRelay {
   private readonly logger: MessagingLogger;
@@ -49,6 +55,15 @@ export class OutboxRelay {
   private readonly pollIntervalMs: number;
   private readonly retainPublishedMs: number;
   private client: Client | null = null;
+  /** Marks rows published, so the next batch is read and sent while the previous one is being marked. */
+  private markClient: Client | null = null;
+  /** Ids the broker acknowledged whose mark has not committed yet: never read again meanwhile. */
+  private readonly marking = new Set<string>();
+  /** The marks in commit order (one at a time); a failure is thrown by the next batch. */
+  private marks: Promise<void> = Promise.resolve();
+  private markError: unknown = null;
+  /** The next batch, read while the broker works on the current one (only when there is a backlog). */
+  private prefetched: Promise<OutboxRow[]> | null = null;
   private producer: Producer | null = null;
   private running = false;
   private loop: Promise<void> | null = null;
@@ -59,7 +74,7 @@ export class OutboxRelay {
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.logger = options.logger ?? SILENT_LOGGER;
-    this.batchSize = options.batchSize ?? 500;
+    this.batchSize = options.batchSize ?? 1000;
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.retainPublishedMs = options.retainPublishedMs ?? 24 * 60 * 60 * 1000;
   }
@@ -132,12 +147,26 @@ export class OutboxRelay {
     await client.connect();
     await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
     this.client = client;
+    const markClient = new Client(this.options.database);
+    markClient.on('error', (error) => this.logger.warn({ err: error }, 'outbox relay connection error'));
+    this.markClient = markClient;
+    await markClient.connect();
   }
 
+  /** Waits for the marks in flight (the leader lock is held until they commit), then closes both connections. */
   private async disconnect(): Promise<void> {
+    const prefetched = this.prefetched;
+    this.prefetched = null;
+    await prefetched?.catch(() => undefined);
+    await this.marks;
+    this.marking.clear();
+    this.markError = null;
     const client = this.client;
+    const markClient = this.markClient;
     this.client = null;
+    this.markClient = null;
     this.leader = false;
+    if (markClient) await markClient.end().catch(() => undefined);
     if (client) await client.end().catch(() => undefined);
   }
 
@@ -148,13 +177,10 @@ export class OutboxRelay {
 
   /** Publishes up to one batch; returns how many rows it published. */
   async publishBatch(): Promise<number> {
-    const client = this.client!;
+    if (this.markError !== null) throw this.markError;
     this.notified = false;
-    const { rows } = await client.query<OutboxRow>(
-      `SELECT id, topic, message_key, message_id, event_type, payload, headers, traceparent, tracestate
-         FROM messaging_outbox WHERE published_at IS NULL ORDER BY id LIMIT $1`,
-      [this.batchSize],
-    );
+    const rows = await (this.prefetched ?? this.fetch());
+    this.prefetched = null;
     if (rows.length === 0) return 0;
 
     const byTopic = new Map<string, Message[]>();
@@ -163,15 +189,48 @@ export class OutboxRelay {
       messages.push(this.toMessage(row));
       byTopic.set(row.topic, messages);
     }
-    await this.producer!.sendBatch({
+    const ids = rows.map((r) => r.id);
+    const sent = this.producer!.sendBatch({
       acks: -1,
       topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
     });
-    const ids = rows.map((r) => r.id);
+    if (rows.length === this.batchSize) {
+      // A backlog: read the next batch now. It is sent only after this one was acknowledged.
+      this.prefetched = this.fetch(ids);
+      this.prefetched.catch(() => undefined); // a failure surfaces when it is awaited (or dropped by disconnect)
+    }
+    await sent;
     await this.options.afterPublish?.(ids);
-    await client.query('UPDATE messaging_outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])', [ids]);
+    this.mark(ids);
     countPublished(rows.length);
+    // Back-pressure: at most two batches waiting for their mark.
+    if (this.marking.size > 2 * this.batchSize) await this.marks;
     return rows.length;
+  }
+
+  /** The oldest unpublished rows, leaving out `also` and the rows being marked. */
+  private async fetch(also: readonly string[] = []): Promise<OutboxRow[]> {
+    const skip = [...this.marking, ...also];
+    const { rows } = await this.client!.query<OutboxRow>(
+      `SELECT id, topic, message_key, message_id, event_type, payload, headers, traceparent, tracestate
+         FROM messaging_outbox WHERE published_at IS NULL AND id <> ALL($2::bigint[]) ORDER BY id LIMIT $1`,
+      [this.batchSize, skip],
+    );
+    return rows;
+  }
+
+  private mark(ids: readonly string[]): void {
+    for (const id of ids) this.marking.add(id);
+    const client = this.markClient!;
+    this.marks = this.marks.then(async () => {
+      if (this.markError !== null) return; // the relay reconnects; these rows are published again, inboxes drop the copies
+      try {
+        await client.query('UPDATE messaging_outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])', [ids]);
+        for (const id of ids) this.marking.delete(id);
+      } catch (error) {
+        this.markError = error;
+      }
+    });
   }
 
   private toMessage(row: OutboxRow): Message {

@@ -1,6 +1,14 @@
 import { BaseRpcContext, Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { InboxConsumer, type EventHandler, type HandlerContext, type InboxConsumerOptions, type InboundEvent } from '../inbox/inbox.consumer';
+import {
+  InboxConsumer,
+  type BatchEventHandler,
+  type BatchHandlerContext,
+  type EventHandler,
+  type HandlerContext,
+  type InboxConsumerOptions,
+  type InboundEvent,
+} from '../inbox/inbox.consumer';
 import type { OutboxMessage } from '../outbox/outbox.writer';
 
 /** What `@Ctx()` receives in a handler: the event's metadata, its transaction and the bound outbox. */
@@ -16,7 +24,31 @@ export class EventContext extends BaseRpcContext<[HandlerContext]> {
   }
 }
 
-export type KafkaEventTransportOptions = Omit<InboxConsumerOptions, 'handlers'>;
+/** What `@Ctx()` receives in a batch handler (see {@link batchOf}): the events, their transaction and the bound outbox. */
+export class EventBatchContext extends BaseRpcContext<[BatchHandlerContext]> {
+  get events(): readonly InboundEvent[] {
+    return this.args[0].events;
+  }
+  get tx(): BatchHandlerContext['tx'] {
+    return this.args[0].tx;
+  }
+  publish(message: OutboxMessage | readonly OutboxMessage[]): Promise<void> {
+    return this.args[0].publish(message);
+  }
+}
+
+const BATCH_SUFFIX = '[]';
+
+/**
+ * The pattern of a batch handler: `@EventPattern(batchOf('StepResult'))` receives an array of decoded
+ * values (consecutive new events of that type from one partition, in order) and an
+ * {@link EventBatchContext}, and applies them in one transaction with their inbox rows.
+ */
+export function batchOf(eventType: string): string {
+  return `${eventType}${BATCH_SUFFIX}`;
+}
+
+export type KafkaEventTransportOptions = Omit<InboxConsumerOptions, 'handlers' | 'batchHandlers'>;
 
 /**
  * A NestJS transport over the inbox consumer: `@EventPattern('<EventType>')` handlers receive the
@@ -36,8 +68,12 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
    */
   listen(callback: (error?: unknown) => void): void {
     const handlers = new Map<string, EventHandler>();
-    for (const [pattern, handler] of this.messageHandlers) handlers.set(pattern, this.adapt(handler));
-    this.consumer = new InboxConsumer({ ...this.options, handlers });
+    const batchHandlers = new Map<string, BatchEventHandler>();
+    for (const [pattern, handler] of this.messageHandlers) {
+      if (pattern.endsWith(BATCH_SUFFIX)) batchHandlers.set(pattern.slice(0, -BATCH_SUFFIX.length), this.adaptBatch(handler));
+      else handlers.set(pattern, this.adapt(handler));
+    }
+    this.consumer = new InboxConsumer({ ...this.options, handlers, batchHandlers });
     this.consumer.startInBackground();
     callback();
   }
@@ -60,6 +96,16 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
   private adapt(handler: MessageHandler): EventHandler {
     return async (event, ctx) => {
       const result: unknown = await handler(event.value, new EventContext([ctx]));
+      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+    };
+  }
+
+  private adaptBatch(handler: MessageHandler): BatchEventHandler {
+    return async (events, ctx) => {
+      const result: unknown = await handler(
+        events.map((e) => e.value),
+        new EventBatchContext([ctx]),
+      );
       if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
     };
   }
