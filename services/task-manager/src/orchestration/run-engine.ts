@@ -60,22 +60,68 @@ export class RunEngine {
     return result ?? null;
   }
 
-  /**
-   * Applies one event to many runs with a constant number of statements: rows are locked in id order
-   * (so concurrent callers cannot deadlock on them), then states, ledgers, steps, retries, notices and
-   * outbox rows are written in bulk. Results come back in the order of `runIds` (null: unknown run).
-   */
+  /** Applies one event once to each of many runs (see applyEach). Results come back in the order of `runIds` (null: unknown run). */
   async applyMany(tx: SqlExecutor, runIds: readonly string[], event: RunEventInput): Promise<Array<TransitionResult | null>> {
-    const ids = [...new Set(runIds.filter((id) => UUID.test(id)))]; // run ids are UUIDs; anything else is not ours
-    if (ids.length === 0) return runIds.map(() => null);
+    const ids = [...new Set(runIds)];
+    const results = await this.applyEach(
+      tx,
+      ids.map((runId) => ({ runId, event })),
+    );
+    const byId = new Map(ids.map((id, i) => [id, results[i] ?? null]));
+    return runIds.map((id) => byId.get(id) ?? null);
+  }
+
+  /**
+   * Applies each event to its run, in order, with a constant number of statements per round: a run
+   * named k times is applied in k rounds, each round seeing the state (and the rows) the previous one
+   * left, exactly as if the events were applied one after another. In a round, rows are locked in id
+   * order (so concurrent callers cannot deadlock on them), then states, ledgers, steps, retries,
+   * notices and outbox rows are written in bulk. In the same transaction, `hooks.before` may leave
+   * items of a round out (given the state the previous rounds left; their result is null) and
+   * `hooks.after` runs after each round with its items and results. Results come back in the order of
+   * `items` (null: unknown run or left out).
+   */
+  async applyEach(
+    tx: SqlExecutor,
+    items: ReadonlyArray<{ readonly runId: string; readonly event: RunEventInput }>,
+    hooks: {
+      readonly before?: (round: readonly number[]) => Promise<Iterable<number>>;
+      readonly after?: (round: ReadonlyArray<{ readonly index: number; readonly result: TransitionResult | null }>) => Promise<void>;
+    } = {},
+  ): Promise<Array<TransitionResult | null>> {
+    const results: Array<TransitionResult | null> = items.map(() => null);
+    const rounds: number[][] = [];
+    const seen = new Map<string, number>();
+    items.forEach((item, index) => {
+      const n = seen.get(item.runId) ?? 0;
+      seen.set(item.runId, n + 1);
+      (rounds[n] ??= []).push(index);
+    });
+    for (const all of rounds) {
+      const left = new Set(hooks.before ? await hooks.before(all) : []);
+      const round = all.filter((i) => !left.has(i));
+      const applied = round.length > 0 ? await this.applyRound(tx, round.map((i) => items[i]!)) : [];
+      round.forEach((index, k) => (results[index] = applied[k] ?? null));
+      if (hooks.after) await hooks.after(round.map((index) => ({ index, result: results[index] ?? null })));
+    }
+    return results;
+  }
+
+  /** One event per distinct run. */
+  private async applyRound(tx: SqlExecutor, items: ReadonlyArray<{ readonly runId: string; readonly event: RunEventInput }>): Promise<Array<TransitionResult | null>> {
+    const ids = [...new Set(items.map((i) => i.runId).filter((id) => UUID.test(id)))]; // run ids are UUIDs; anything else is not ours
+    if (ids.length === 0) return items.map(() => null);
     const rows = (await tx.query(
       `SELECT r.id, r.task_id, r.team, r.application, r.state, t.spec
          FROM runs r JOIN tasks t ON t.id = r.task_id WHERE r.id = ANY($1::uuid[]) ORDER BY r.id FOR UPDATE OF r`,
       [ids],
     )) as LockedRun[];
+    const byId = new Map(rows.map((r) => [r.id, r]));
     const results = new Map<string, TransitionResult>();
     const changed: Array<{ run: LockedRun; before: RunState; after: RunState; effects: readonly Effect[] }> = [];
-    for (const run of rows) {
+    for (const { runId, event } of items) {
+      const run = byId.get(runId);
+      if (!run) continue;
       const result = transition(run.state, event);
       results.set(run.id, result);
       if (result.kind === 'applied') changed.push({ run, before: run.state, after: result.state, effects: result.effects });
@@ -98,7 +144,7 @@ export class RunEngine {
       await this.syncLedgers(tx, changed.filter((c) => JSON.stringify(c.before.ledger) !== JSON.stringify(c.after.ledger)).map((c) => ({ runId: c.run.id, state: c.after })));
       await this.perform(tx, changed);
     }
-    return runIds.map((id) => results.get(id) ?? null);
+    return items.map((i) => results.get(i.runId) ?? null);
   }
 
   private async syncLedgers(tx: SqlExecutor, runs: ReadonlyArray<{ runId: string; state: RunState }>): Promise<void> {

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { EVENT_TYPES, type StepResult } from '@shipshape/contracts';
-import { EventContext, type SqlExecutor } from '@shipshape/messaging';
+import { batchOf, EventBatchContext } from '@shipshape/messaging';
 import { toErrorClass } from './run-machine';
 import { RunEngine } from './run-engine';
 import type { RunEventInput } from './run-state';
@@ -42,31 +42,49 @@ export function eventOf(result: StepResult): RunEventInput {
 /**
  * Consumes step results idempotently: the inbox drops redelivered messages, and the state machine
  * ignores duplicates and late results (a step that is no longer the running one, an aborted run).
+ * The results of one partition's batch are applied together (RunEngine.applyEach: a few statements
+ * per batch instead of per result), in order.
  */
 @Controller()
 export class StepResultsController {
   constructor(private readonly engine: RunEngine) {}
 
-  @EventPattern(EVENT_TYPES.stepResult)
-  async onStepResult(@Payload() result: StepResult, @Ctx() ctx: EventContext): Promise<void> {
-    const errorClass = toErrorClass(result.errorClass);
-    const event = eventOf(result);
-    if (event.type === 'control' && !(await this.inFlight(ctx.tx, result.stepId))) {
-      // A late ABORTED of a step no longer in flight (the run was aborted, then restarted meanwhile): it must not abort the run again.
-      return;
-    }
-    // Lock order: the run row first (engine.apply), then the step row.
-    const outcome = await this.engine.apply(ctx.tx, result.runId, event);
-    if (outcome === null || result.outcome === 'PROGRESS') return;
-    await ctx.tx.query(
-      `UPDATE steps SET status = $2, finished_at = now(), error_class = $3, message = $4, usage = $5
-        WHERE step_id = $1 AND status = 'dispatched'`,
-      [result.stepId, result.outcome === 'SUCCEEDED' ? 'succeeded' : result.outcome === 'ABORTED' ? 'aborted' : 'failed', errorClass, result.message, JSON.stringify(result.usage)],
+  @EventPattern(batchOf(EVENT_TYPES.stepResult))
+  async onStepResults(@Payload() results: readonly StepResult[], @Ctx() ctx: EventBatchContext): Promise<void> {
+    const events = results.map(eventOf);
+    // Lock order: the run rows first (engine), then the step rows.
+    await this.engine.applyEach(
+      ctx.tx,
+      results.map((r, i) => ({ runId: r.runId, event: events[i]! })),
+      {
+        // A late ABORTED of a step no longer in flight (the run was aborted, then restarted meanwhile): it must not abort the run again.
+        before: async (round) => {
+          const aborts = round.filter((i) => events[i]!.type === 'control');
+          if (aborts.length === 0) return [];
+          const inFlight = new Set(
+            ((await ctx.tx.query(`SELECT step_id FROM steps WHERE step_id = ANY($1::text[]) AND status = 'dispatched'`, [aborts.map((i) => results[i]!.stepId)])) as Array<{ step_id: string }>).map(
+              (r) => r.step_id,
+            ),
+          );
+          return aborts.filter((i) => !inFlight.has(results[i]!.stepId));
+        },
+        after: async (round) => {
+          const finished = round.filter((a) => a.result !== null && results[a.index]!.outcome !== 'PROGRESS').map((a) => results[a.index]!);
+          if (finished.length === 0) return;
+          await ctx.tx.query(
+            `UPDATE steps s SET status = u.status, finished_at = now(), error_class = u.error_class, message = u.message, usage = u.usage
+               FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[]) AS u(step_id, status, error_class, message, usage)
+              WHERE s.step_id = u.step_id AND s.status = 'dispatched'`,
+            [
+              finished.map((r) => r.stepId),
+              finished.map((r) => (r.outcome === 'SUCCEEDED' ? 'succeeded' : r.outcome === 'ABORTED' ? 'aborted' : 'failed')),
+              finished.map((r) => toErrorClass(r.errorClass)),
+              finished.map((r) => r.message),
+              finished.map((r) => JSON.stringify(r.usage)),
+            ],
+          );
+        },
+      },
     );
-  }
-
-  private async inFlight(tx: SqlExecutor, stepId: string): Promise<boolean> {
-    const rows = (await tx.query(`SELECT 1 FROM steps WHERE step_id = $1 AND status = 'dispatched'`, [stepId])) as unknown[];
-    return rows.length > 0;
   }
 }
