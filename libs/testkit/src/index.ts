@@ -7,3 +7,4 @@ export { uniqueTopic, uniqueDatabaseName, databaseUrlFor } from './names';
 export { waitFor, WaitForTimeoutError, type WaitForOptions } from './wait-for';
 export { getClosedPort } from './ports';
 export { readStackEnv, STACK_ENV_FILE } from './stack-env';
+export { startPrivateKafka, startPrivatePostgres, kafkaLibDir, type PrivateKafka, type PrivatePostgres, type RestartableServer } from './private-infra';
