@@ -31,6 +31,27 @@ export function isRetryable(error: unknown): boolean {
   return true;
 }
 
+/** Postgres SQLSTATEs of a server that is going away or not there yet: connection exceptions (08…), shutdowns, too many connections. */
+const UNAVAILABLE_SQLSTATES = /^(08...|57P01|57P02|57P03|53300)$/;
+/** Socket-level failures of a connection to a server that is down or restarting. */
+const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * Whether the error says the database (not the event) is the problem: the server is down, restarting
+ * or refusing connections. Such a failure is not the message's fault and must not use up its retry
+ * budget. Follows TypeORM's driverError and `cause` chains.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.test(code) || UNAVAILABLE_NODE_CODES.has(code))) return true;
+    const message = e instanceof Error ? e.message : '';
+    if (/^Connection terminated|^timeout exceeded when trying to connect|Client has encountered a connection error/.test(message)) return true;
+    e = (e as { driverError?: unknown }).driverError ?? (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 export function errorCode(error: unknown): string {
   if (typeof error === 'object' && error !== null && 'code' in error && typeof (error as { code: unknown }).code === 'string') {
     return (error as { code: string }).code;

@@ -5,7 +5,7 @@ import type { Batch, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer }
 import { Partitioners } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { EventCodec } from '../codec';
-import { errorCode, errorMessage, isRetryable } from '../errors';
+import { errorCode, errorMessage, isDatabaseUnavailable, isRetryable } from '../errors';
 import { HEADERS, headersToStrings, type HeaderMap } from '../headers';
 import { SILENT_LOGGER, type MessagingLogger } from '../kafka/kafka-client';
 import { countDeadLettered, countProcessed, recordHandlerDuration, recordLag } from '../metrics';
@@ -274,18 +274,24 @@ export class InboxConsumer {
     for (const decoded of run) await this.applyWithRetry(decoded, payload);
   }
 
+  /**
+   * Retries a failing event with backoff, then dead-letters it. While the database is unavailable
+   * (down, restarting) the attempts do not count: the event is not at fault, so the partition waits
+   * for the database (heartbeating) instead of dead-lettering events it could apply a moment later.
+   */
   private async applyWithRetry(decoded: Extract<Decoded, { kind: 'event' }>, payload: EachBatchPayload): Promise<void> {
     const { event, raw } = decoded;
     let delayMs = this.retry.initialDelayMs;
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1; ; ) {
       try {
         await this.applyInTransaction([event]);
         return;
       } catch (error) {
-        const exhausted = attempt >= this.retry.maxAttempts || !isRetryable(error);
+        const unavailable = isDatabaseUnavailable(error);
+        const exhausted = !unavailable && (attempt >= this.retry.maxAttempts || !isRetryable(error));
         this.logger.warn(
-          { err: error, topic: event.topic, partition: event.partition, offset: event.offset, messageId: event.messageId, attempt, exhausted },
-          'event handler failed',
+          { err: error, topic: event.topic, partition: event.partition, offset: event.offset, messageId: event.messageId, attempt, exhausted, unavailable },
+          unavailable ? 'database unavailable; waiting to apply the event' : 'event handler failed',
         );
         if (exhausted) {
           await this.deadLetter(event.topic, event.partition, raw, error, attempt);
@@ -296,6 +302,7 @@ export class InboxConsumer {
         await delay(delayMs);
         await payload.heartbeat();
         delayMs = Math.min(delayMs * this.retry.multiplier, this.retry.maxDelayMs);
+        if (!unavailable) attempt++;
       }
     }
   }

@@ -130,6 +130,9 @@ export class OutboxRelay {
       } catch (error) {
         this.logger.error({ err: error, backoffMs }, 'outbox relay failed; retrying');
         await this.disconnect();
+        // A notification that came before the failure must not cut the backoff short (a hot loop
+        // against a database that is down); stop() still wakes the sleep.
+        this.notified = false;
         await this.sleep(backoffMs);
         backoffMs = Math.min(backoffMs * 2, 10_000);
       }
