@@ -18,8 +18,9 @@ export interface TestTopics {
   readonly applications: string;
 }
 
-export async function createTestTopics(name: string, partitions = 3): Promise<TestTopics> {
-  const { kafkaBrokers } = await getTestInfra();
+/** `brokers`: another broker than the shared one (e.g. a private broker the test restarts). */
+export async function createTestTopics(name: string, partitions = 3, brokers?: string): Promise<TestTopics> {
+  const kafkaBrokers = brokers ?? (await getTestInfra()).kafkaBrokers;
   const commandPrefix = `${uniqueTopic(`${name}.cmd`)}.`;
   const topics: TestTopics = {
     commandPrefix,
@@ -115,10 +116,14 @@ export class TestPeer {
   private consumer: Consumer | null = null;
   private producer: Producer | null = null;
 
-  constructor(private readonly topics: TestTopics) {}
+  /** `brokers`: another broker than the shared one (e.g. a private broker the test restarts). */
+  constructor(
+    private readonly topics: TestTopics,
+    private readonly options: { readonly brokers?: string } = {},
+  ) {}
 
   async start(): Promise<void> {
-    const { kafkaBrokers } = await getTestInfra();
+    const kafkaBrokers = this.options.brokers ?? (await getTestInfra()).kafkaBrokers;
     const kafka = new Kafka({ clientId: 'tm-test-peer', brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
     this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await this.producer.connect();
