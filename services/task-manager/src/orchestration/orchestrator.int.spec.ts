@@ -63,7 +63,7 @@ beforeAll(async () => {
   await peer.start();
   running = await bootTaskManager(db, topics, { WEBHOOK_RETRY_INITIAL_MS: '50' });
   const imported = await api(running.url, 'POST', '/api/applications/import', [
-    ...['happy', 'compile', 'flaky', 'dup', 'late', 'timeout', 'approve', 'pause-1', 'pause-2', 'hooked', 'release-aborted', 'usage', 'release-controls', 'release-early', 'late-abort'].map((name) => ({ name, team: `team-${name}`, service: 'svc', repositoryUrl: `/repos/${name}.git` })),
+    ...['happy', 'compile', 'flaky', 'dup', 'late', 'timeout', 'approve', 'pause-1', 'pause-2', 'hooked', 'release-aborted', 'usage', 'release-controls', 'release-early', 'late-abort', 'release-paused'].map((name) => ({ name, team: `team-${name}`, service: 'svc', repositoryUrl: `/repos/${name}.git` })),
   ]);
   expect(imported.status).toBe(200);
 }, 60_000);
@@ -244,6 +244,37 @@ describe('orchestrator on the real stack', () => {
     await waitFor(async () => (await runStatus(runId)) === 'aborted', { description: 'run aborted by its release', timeoutMs: 30_000 });
     expect(commandsOf(runId).some((c) => c.stage === 'detect')).toBe(false);
     expect((await api(running.url, 'POST', `/api/runs/${runId}/release/resume`)).status).toBe(409);
+  });
+
+  it('records a release paused and resumed by hand as manual actions: run events name each control, and the run is not one-shot in the statistics', async () => {
+    behaviours.set('release-paused', (c) =>
+      c.stage === 'release' ? [] : [succeeded(c, { acquired: acquiredBy(c), released: c.stage.endsWith('-release') ? c.resources : [] })],
+    );
+    const { taskId, runIds } = await createTask({ selection: { applications: ['release-paused'] } });
+    const runId = runIds[0]!;
+    const step = await waitFor(() => commandsOf(runId).find((c) => c.stage === 'release' && c.control === null), { description: 'release step', timeoutMs: 30_000 });
+
+    const sent: Array<{ control: string; commandId: string }> = [];
+    for (const control of ['pause', 'resume'] as const) {
+      const res = await api<{ commandId: string }>(running.url, 'POST', `/api/runs/${runId}/release/${control}`);
+      expect(res.status).toBe(202);
+      sent.push({ control, commandId: res.body.commandId });
+      await waitFor(() => commandsOf(runId).find((c) => c.eventId === res.body.commandId && c.control === control.toUpperCase()), { description: `${control} over Kafka` });
+    }
+    const events = await waitFor(() => {
+      const found = peer.runEvents.filter((e) => e.runId === runId && e.scope === 'STAGE' && e.stage === 'release' && e.transition === 'PROGRESS');
+      return found.length >= 2 ? found : undefined;
+    }, { description: 'a run event per release control' });
+    expect(events.map((e) => ({ taskId: e.taskId, stepId: e.stepId, attempt: e.attempt, message: e.message }))).toEqual(
+      sent.map((s) => ({ taskId, stepId: step.stepId, attempt: step.attempt, message: `release ${s.control} sent to release-service by hand (command ${s.commandId})` })),
+    );
+
+    await peer.send([succeeded(step, { message: 'released to every instance' })]);
+    await waitFor(async () => (await runStatus(runId)) === 'succeeded', { description: 'run succeeded', timeoutMs: 30_000 });
+    const run = await api<{ state: { retries: number; manualActions: number } }>(running.url, 'GET', `/api/runs/${runId}`);
+    expect(run.body.state).toMatchObject({ retries: 0, manualActions: 2 });
+    const stats = await api<Record<string, unknown>>(running.url, 'GET', `/api/tasks/${taskId}/stats`);
+    expect(stats.body).toMatchObject({ runsByStatus: { succeeded: 1 }, oneShotSuccess: { rate: 0, oneShot: 0, ended: 1 } });
   });
 
   it('ignores a late ABORTED of a release step the run no longer waits for (aborted, then restarted)', async () => {

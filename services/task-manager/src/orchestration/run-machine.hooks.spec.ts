@@ -6,7 +6,7 @@ import { ERROR_CLASSES, type ErrorClass } from '@shipshape/contracts';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_STAGE_LISTS, defaultPipeline, hookIdFor, retryDecision, stepIdFor, type HookPhase, type PipelineStage } from './pipeline';
 import { initialRunState, isFinished, transition } from './run-machine';
-import { CONTROL_TYPES, type ControlEvent, type DispatchEffect, type Effect, type RunDefinition, type RunEventInput, type RunHookEffect, type RunState, type StepResultEvent, type TransitionResult } from './run-state';
+import { CONTROL_TYPES, RELEASE_CONTROLS, type ControlEvent, type DispatchEffect, type Effect, type RunDefinition, type RunEventInput, type RunHookEffect, type RunState, type StepResultEvent, type TransitionResult } from './run-state';
 
 const RUN = 'run-h';
 const STAGES = DEFAULT_STAGE_LISTS.component;
@@ -78,6 +78,7 @@ function events(s: Situation): { name: string; event: RunEventInput }[] {
   for (const c of ERROR_CLASSES) out.push({ name: `hook FAILED ${c}`, event: hookResult(s.state, 'FAILED', c) });
   for (const type of CONTROL_TYPES) {
     if (type === 'skip-stage') for (const st of STAGES) out.push({ name: `skip ${st}`, event: control({ type, stage: st }) });
+    else if (type === 'release-control') for (const c of RELEASE_CONTROLS) out.push({ name: `release ${c}`, event: control({ type, control: c, commandId: `cmd-${c}` }) });
     else out.push({ name: type, event: control({ type }) });
   }
   return out;
@@ -108,6 +109,8 @@ function expectedKind(s: Situation, name: string, event: RunEventInput): Transit
           return s.state.paused ? 'refused' : 'applied';
         case 'resume':
           return s.state.paused ? 'applied' : 'refused';
+        case 'release-control':
+          return 'refused'; // the release step is not with release-service while its hooks run
         default:
           return c satisfies never;
       }
@@ -123,7 +126,7 @@ describe('run machine with stage hooks: every hook situation × every event', ()
 
   it('covers every stage, hook phase, hook outcome and control', () => {
     expect(all.length).toBe(STAGES.length * 3 * 2);
-    expect(table.length).toBe(all.length * (5 + ERROR_CLASSES.length + CONTROL_TYPES.length - 1 + STAGES.length));
+    expect(table.length).toBe(all.length * (5 + ERROR_CLASSES.length + CONTROL_TYPES.length - 2 + STAGES.length + RELEASE_CONTROLS.length));
   });
 
   it.each(table.map((t) => [t.situation.name, t.name, t] as const))('%s + %s', (_s, name, { situation: s, event }) => {

@@ -2,7 +2,7 @@ import { ERROR_CLASSES, ERROR_CLASS_POLICY, type ErrorClass, type Resource } fro
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_STAGE_LISTS, defaultPipeline, retryDecision, stepIdFor, type PipelineStage, type RetryPolicy } from './pipeline';
 import { initialRunState, isFinished, transition } from './run-machine';
-import { CONTROL_TYPES, type ControlEvent, type DispatchEffect, type Effect, type RunDefinition, type RunEventInput, type RunState, type StepResultEvent, type TransitionResult } from './run-state';
+import { CONTROL_TYPES, RELEASE_CONTROLS, type ControlEvent, type DispatchEffect, type Effect, type RunDefinition, type RunEventInput, type RunState, type StepResultEvent, type TransitionResult } from './run-state';
 
 const RUN = 'run-1';
 const STAGES = DEFAULT_STAGE_LISTS.component;
@@ -100,6 +100,7 @@ function events(s: Situation): { name: string; event: RunEventInput }[] {
   out.push({ name: 'hook result', event: { type: 'hook-result', hookId: `${stepIdFor(RUN, stage, 1)}:before:0`, outcome: 'SUCCEEDED', errorClass: null, message: null } });
   for (const type of CONTROL_TYPES) {
     if (type === 'skip-stage') for (const st of STAGES) out.push({ name: `skip ${st}`, event: control({ type, stage: st }) });
+    else if (type === 'release-control') for (const c of RELEASE_CONTROLS) out.push({ name: `release ${c}`, event: control({ type, control: c, commandId: `cmd-${c}` }) });
     else out.push({ name: type, event: control({ type }) });
   }
   return out;
@@ -142,6 +143,8 @@ function expectedKind(s: Situation, name: string, event: RunEventInput): Transit
           return !finished && !st.paused ? 'applied' : 'refused';
         case 'resume':
           return st.paused ? 'applied' : 'refused';
+        case 'release-control':
+          return s.running === 'release' ? 'applied' : 'refused'; // the release step is with release-service
         default:
           return c satisfies never;
       }
@@ -183,7 +186,7 @@ describe('run machine: every situation × every event', () => {
 
   it('covers every stage outcome, error class and control', () => {
     expect(all.length).toBe(1 + STAGES.length * 4 + 4);
-    expect(table.length).toBe(all.length * (2 + ERROR_CLASSES.length + 5 + CONTROL_TYPES.length - 1 + STAGES.length));
+    expect(table.length).toBe(all.length * (2 + ERROR_CLASSES.length + 5 + CONTROL_TYPES.length - 2 + STAGES.length + RELEASE_CONTROLS.length));
   });
 
   it.each(table.map((t) => [t.situation.name, t.name, t] as const))('%s + %s', (_s, _e, { situation, name, event }) => {
@@ -226,6 +229,28 @@ describe('run machine: every situation × every event', () => {
         expect(out.state).toEqual(situation.state);
         expect(out.effects).toEqual([expect.objectContaining({ kind: 'run-event', transition: 'PROGRESS' })]);
       }
+    }
+    if (event.type === 'control') {
+      // Every control that applies is a manual action: the run is no longer one-shot.
+      expect(out.state.manualActions).toBe(situation.state.manualActions + 1);
+    } else {
+      expect(out.state.manualActions).toBe(situation.state.manualActions);
+    }
+    if (event.type === 'control' && event.control.type === 'release-control') {
+      const release = situation.state.stages.find((s) => s.name === 'release');
+      expect(out.state).toEqual({ ...situation.state, manualActions: situation.state.manualActions + 1 });
+      expect(out.effects).toEqual([
+        {
+          kind: 'run-event',
+          scope: 'STAGE',
+          transition: 'PROGRESS',
+          stage: 'release',
+          attempt: release?.attempt,
+          stepId: release?.stepId,
+          errorClass: null,
+          message: `release ${event.control.control} sent to release-service by hand (command ${event.control.commandId})`,
+        },
+      ]);
     }
     if (event.type === 'control' && event.control.type === 'abort') {
       expect(out.state.status).toBe('aborted');
@@ -387,6 +412,40 @@ describe('run machine: scenarios', () => {
   it('refuses to skip a stage that succeeded, saying why', () => {
     const state = runningAt('test-deploy');
     expect(transition(state, control({ type: 'skip-stage', stage: 'change' }))).toEqual({ kind: 'refused', control: 'skip-stage', reason: 'stage change already succeeded' });
+  });
+
+  it('records each release control sent as a manual action, so a run whose release was paused and resumed is not one-shot', () => {
+    let state = runningAt('release');
+    const before = state;
+    for (const [c, commandId] of [['pause', 'cmd-1'], ['resume', 'cmd-2']] as const) {
+      const out = applied(transition(state, control({ type: 'release-control', control: c, commandId })));
+      expect(dispatches(out.effects)).toEqual([]); // the release step itself goes on; release-service applies the control
+      expect(out.effects).toEqual([expect.objectContaining({ kind: 'run-event', scope: 'STAGE', transition: 'PROGRESS', stepId: `${RUN}:release:1`, message: expect.stringContaining(commandId) })]);
+      state = out.state;
+    }
+    expect(state).toEqual({ ...before, manualActions: 2 });
+    state = apply(state, result(state, 'release', 'SUCCEEDED'));
+    state = apply(state, result(state, 'detect', 'SUCCEEDED'));
+    expect(state).toMatchObject({ status: 'succeeded', retries: 0, manualActions: 2 });
+  });
+
+  it('refuses a release control when no release step is with release-service, saying why', () => {
+    expect(transition(runningAt('merge'), control({ type: 'release-control', control: 'pause', commandId: 'c' }))).toEqual({
+      kind: 'refused',
+      control: 'release-control',
+      reason: 'no release in progress (run running, stage release pending)',
+    });
+    const dry = apply(initialRunState(RUN, definition({ stages: defaultPipeline('dry-run') })), { type: 'start' });
+    expect(transition(dry, control({ type: 'release-control', control: 'abort', commandId: 'c' }))).toMatchObject({ kind: 'refused', reason: expect.stringContaining("not in this run's pipeline") });
+  });
+
+  it('counts approval, pause and resume by hand as manual actions', () => {
+    let state = runningAt('review', definition());
+    state = apply(state, result(state, 'review', 'SUCCEEDED'));
+    state = apply(state, control({ type: 'approve', by: 'alice' }));
+    expect(state.manualActions).toBe(1);
+    state = apply(apply(state, control({ type: 'pause' })), control({ type: 'resume' }));
+    expect(state.manualActions).toBe(3);
   });
 
   it('skipping a failed stage continues with the next one', () => {

@@ -453,6 +453,7 @@ function onControl(state: RunState, control: ControlEvent): TransitionResult {
     }
     case 'abort': {
       if (state.status === 'succeeded' || state.status === 'aborted' || state.status === 'not-applicable') return refuse(control, `run already ${state.status}`);
+      d.state = { ...state, manualActions: state.manualActions + 1 };
       for (const [i, s] of state.stages.entries()) {
         if (s.status === 'running' && s.stepId !== null) {
           d.effects.push({ kind: 'abandon-step', stepId: s.stepId });
@@ -495,7 +496,7 @@ function onControl(state: RunState, control: ControlEvent): TransitionResult {
     }
     case 'approve': {
       if (state.status !== 'awaiting-approval') return refuse(control, `run is ${state.status}, not awaiting approval`);
-      d.state = { ...state, status: 'running' };
+      d.state = { ...state, status: 'running', manualActions: state.manualActions + 1 };
       runEvent(d, 'PROGRESS', { message: `approved${control.by ? ` by ${control.by}` : ''}` });
       advance(d);
       return { kind: 'applied', state: d.state, effects: d.effects };
@@ -503,15 +504,26 @@ function onControl(state: RunState, control: ControlEvent): TransitionResult {
     case 'pause': {
       if (isFinished(state.status)) return refuse(control, `run is ${state.status}`);
       if (state.paused) return refuse(control, 'run is already paused');
-      d.state = { ...state, paused: true };
+      d.state = { ...state, paused: true, manualActions: state.manualActions + 1 };
       runEvent(d, 'PROGRESS', { message: 'paused' });
       return { kind: 'applied', state: d.state, effects: d.effects };
     }
     case 'resume': {
       if (!state.paused) return refuse(control, 'run is not paused');
-      d.state = { ...state, paused: false };
+      d.state = { ...state, paused: false, manualActions: state.manualActions + 1 };
       runEvent(d, 'PROGRESS', { message: 'resumed' });
       advance(d);
+      return { kind: 'applied', state: d.state, effects: d.effects };
+    }
+    case 'release-control': {
+      // Only when the release step is with release-service: not before its before hooks are done, not after it answered.
+      const release = state.stages.find((s) => s.name === 'release');
+      if (release === undefined) return refuse(control, "no release in progress: stage release is not in this run's pipeline");
+      if (isFinished(state.status)) return refuse(control, `no release in progress (run ${state.status})`);
+      if (release.status !== 'running' || release.stepId === null) return refuse(control, `no release in progress (run ${state.status}, stage release ${release.status})`);
+      if (release.hook) return refuse(control, `no release in progress: the release step waits for its ${release.hook.phase} hook ${release.hook.index + 1}`);
+      d.state = { ...state, manualActions: state.manualActions + 1 };
+      stageEvent(d, 'PROGRESS', release, { message: `release ${control.control} sent to release-service by hand (command ${control.commandId})` });
       return { kind: 'applied', state: d.state, effects: d.effects };
     }
     default:

@@ -59,7 +59,10 @@ export interface RunState {
   readonly ledger: readonly LedgerEntry[];
   /** Release steps dispatched per release stage (their attempt numbers). */
   readonly releaseSeq: Readonly<Record<ReleaseStage, number>>;
-  /** Manual actions taken (retry, skip, restart, approve…); a run with none and no retries is one-shot. */
+  /**
+   * Manual actions taken on the run (every control: retry, skip, abort, restart, approve, pause, resume, and
+   * each release control sent); a run with none and no retries is one-shot.
+   */
   readonly manualActions: number;
   readonly retries: number;
   /**
@@ -110,7 +113,7 @@ export interface HookResultEvent {
   readonly message: string | null;
 }
 
-export const CONTROL_TYPES = ['retry-stage', 'skip-stage', 'abort', 'restart', 'approve', 'pause', 'resume'] as const;
+export const CONTROL_TYPES = ['retry-stage', 'skip-stage', 'abort', 'restart', 'approve', 'pause', 'resume', 'release-control'] as const;
 export type ControlType = (typeof CONTROL_TYPES)[number];
 
 export type ControlEvent =
@@ -120,7 +123,13 @@ export type ControlEvent =
   | { readonly type: 'restart' }
   | { readonly type: 'approve'; readonly by?: string }
   | { readonly type: 'pause' }
-  | { readonly type: 'resume' };
+  | { readonly type: 'resume' }
+  /** A control sent to the gray release in progress (release-service applies it; `commandId` is the StepCommand's eventId). */
+  | { readonly type: 'release-control'; readonly control: ReleaseControl; readonly commandId: string };
+
+/** Controls of a gray release in progress, sent to release-service as StepCommand.control. */
+export const RELEASE_CONTROLS = ['pause', 'resume', 'promote', 'abort'] as const;
+export type ReleaseControl = (typeof RELEASE_CONTROLS)[number];
 
 export type RunEventInput =
   | { readonly type: 'start' }

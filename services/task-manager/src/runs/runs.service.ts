@@ -9,11 +9,9 @@ import { transactionWithRetry } from '../db/transaction-retry';
 import { hooksOfRun } from '../hooks/hook.store';
 import { conflict, notFound, requireUuid } from '../http/validation';
 import { RunEngine, commandsTopic } from '../orchestration/run-engine';
-import type { ControlEvent, RunState } from '../orchestration/run-state';
+import { RELEASE_CONTROLS, type ControlEvent, type ReleaseControl, type RunState } from '../orchestration/run-state';
 
-/** Controls of a gray release in progress, sent to release-service as StepCommand.control. */
-export const RELEASE_CONTROLS = ['pause', 'resume', 'promote', 'abort'] as const;
-export type ReleaseControl = (typeof RELEASE_CONTROLS)[number];
+export { RELEASE_CONTROLS, type ReleaseControl };
 
 const STEP_CONTROL: Readonly<Record<ReleaseControl, StepControl>> = { pause: 'PAUSE', resume: 'RESUME', promote: 'PROMOTE', abort: 'ABORT' };
 
@@ -89,28 +87,32 @@ export class RunsService {
   /**
    * Sends a control (pause, resume, promote, abort) to the run's release step in progress: the step's
    * command again with `control` set and a new eventId, through the outbox to release-service, which
-   * applies it to that release (idempotently). 409 when the run has no release step dispatched. What
-   * release-service then does shows in the step's progress and result (an abort ends the run aborted).
+   * applies it to that release (idempotently). The run machine records it as a manual action (the run is
+   * no longer one-shot) and publishes a STAGE PROGRESS run event naming the control, in the same
+   * transaction. 409 when the run has no release step dispatched. What release-service then does shows in
+   * the step's progress and result (an abort ends the run aborted).
    */
   async releaseControl(id: string, control: ReleaseControl): Promise<ReleaseControlView> {
     requireUuid('run', id);
-    return this.dataSource.transaction(async (tx) => {
-      const runs = (await tx.query('SELECT status, state FROM runs WHERE id = $1', [id])) as Array<{ status: string; state: RunState }>;
-      const run = runs[0];
-      if (run === undefined) throw notFound('run', id);
-      const release = run.state.stages.find((s) => s.name === 'release' && s.status === 'running' && s.stepId !== null);
-      if (release?.stepId == null) throw conflict(`run ${id} has no release in progress (run ${run.status})`, { control });
-      const steps = (await tx.query(`SELECT status, command, (extract(epoch FROM deadline) * 1000)::bigint AS deadline FROM steps WHERE step_id = $1`, [release.stepId])) as Array<{
+    return transactionWithRetry(this.dataSource, async (tx) => {
+      const commandId = randomUUID();
+      const result = await this.engine.apply(tx, id, { type: 'control', control: { type: 'release-control', control, commandId } });
+      if (result === null) throw notFound('run', id);
+      if (result.kind !== 'applied') throw conflict(`run ${id} has ${result.reason}`, { control });
+      const stepId = result.state.stages.find((s) => s.name === 'release')?.stepId;
+      if (!stepId) throw new Error('run machine applied a release control without a release step');
+      const steps = (await tx.query(`SELECT status, command, (extract(epoch FROM deadline) * 1000)::bigint AS deadline FROM steps WHERE step_id = $1`, [stepId])) as Array<{
         status: string;
         command: Omit<StepCommand, 'eventId' | 'issuedAt' | 'deadline'>;
         deadline: string | null;
       }>;
       const step = steps[0];
-      if (step?.status !== 'dispatched') throw conflict(`release step ${release.stepId} is ${step?.status ?? 'unknown'}, not in progress in release-service`, { control });
+      // Throwing rolls the transaction back: nothing recorded, nothing published.
+      if (step?.status !== 'dispatched') throw conflict(`release step ${stepId} is ${step?.status ?? 'unknown'}, not in progress in release-service`, { control });
       const now = Date.now();
-      const value: StepCommand = { ...step.command, eventId: randomUUID(), issuedAt: now, deadline: step.deadline === null ? now : Number(step.deadline), control: STEP_CONTROL[control] };
+      const value: StepCommand = { ...step.command, eventId: commandId, issuedAt: now, deadline: step.deadline === null ? now : Number(step.deadline), control: STEP_CONTROL[control] };
       await this.outbox.add(tx, { topic: commandsTopic(this.config, 'release'), key: id, eventType: EVENT_TYPES.stepCommand, value });
-      return { runId: id, stepId: release.stepId, control, commandId: value.eventId };
+      return { runId: id, stepId, control, commandId };
     });
   }
 }
