@@ -325,10 +325,15 @@ function javaComponents(app: AppPlan, withComponent: boolean): string {
   const pkg = javaPackage(app);
   return `package ${pkg};
 
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 ${withComponent ? `import ${COMPONENT.type.from};\n` : ''}
-/** The components this process has loaded, as JSON (what detection-service reads at runtime). */
+/**
+ * The components this process has loaded, as JSON (what detection-service reads at runtime), with the
+ * path of its jar (artifact) and of each JavaAgent jar it was started with (agents, from -javaagent).
+ */
 public final class Components {
   private Components() {}
 
@@ -337,11 +342,29 @@ public final class Components {
 ${withComponent ? `    entries.add(entry("${COMPONENT.groupId}:${COMPONENT.artifactId}", RpcClient.version()));\n` : ''}    String agent = System.getProperty("${AGENT.systemProperty}");
     if (agent != null) entries.add(entry("${AGENT.title}", agent));
     String artifact = App.class.getProtectionDomain().getCodeSource().getLocation().getPath();
-    return "{\\"components\\":[" + String.join(",", entries) + "],\\"artifact\\":\\"" + artifact + "\\"}";
+    List<String> agents = new ArrayList<>();
+    for (String path : agentJars(ManagementFactory.getRuntimeMXBean().getInputArguments())) agents.add(quote(Path.of(path).toAbsolutePath().toString()));
+    return "{\\"components\\":[" + String.join(",", entries) + "],\\"artifact\\":" + quote(artifact) + ",\\"agents\\":[" + String.join(",", agents) + "]}";
+  }
+
+  /** The jar of each -javaagent:<jar>[=<options>] among the JVM's arguments, in order. */
+  static List<String> agentJars(List<String> jvmArguments) {
+    List<String> jars = new ArrayList<>();
+    for (String arg : jvmArguments) {
+      if (!arg.startsWith("-javaagent:")) continue;
+      String spec = arg.substring("-javaagent:".length());
+      int options = spec.indexOf('=');
+      jars.add(options == -1 ? spec : spec.substring(0, options));
+    }
+    return jars;
   }
 
   private static String entry(String name, String version) {
-    return "{\\"ecosystem\\":\\"maven\\",\\"name\\":\\"" + name + "\\",\\"version\\":\\"" + version + "\\"}";
+    return "{\\"ecosystem\\":\\"maven\\",\\"name\\":" + quote(name) + ",\\"version\\":" + quote(version) + "}";
+  }
+
+  private static String quote(String value) {
+    return "\\"" + value.replace("\\\\", "\\\\\\\\").replace("\\"", "\\\\\\"") + "\\"";
   }
 }
 `;
@@ -370,6 +393,7 @@ function javaTest(app: AppPlan, withComponent: boolean): string {
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 ${app.variant === 'flaky-test' ? 'import static org.junit.jupiter.api.Assertions.fail;\n\nimport java.io.IOException;\nimport java.nio.file.Files;\nimport java.nio.file.Path;\n' : ''}
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class BackendTest {
@@ -382,6 +406,14 @@ class BackendTest {
   void reportsItsComponents() {
     assertTrue(Components.json().startsWith("{\\"components\\":["));
 ${withComponent ? `    assertTrue(Components.json().contains("${COMPONENT.groupId}:${COMPONENT.artifactId}"));\n` : ''}  }
+
+  @Test
+  void readsTheJarOfEachJavaAgent() {
+    assertEquals(
+        List.of("/opt/agents/a.jar", "/opt/b.jar"),
+        Components.agentJars(List.of("-Xmx64m", "-javaagent:/opt/agents/a.jar", "-javaagent:/opt/b.jar=mode=fast,debug", "-Dx=y")));
+    assertTrue(Components.json().contains("\\"agents\\":["));
+  }
 ${flaky}}
 `;
 }

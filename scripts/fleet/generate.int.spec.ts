@@ -14,6 +14,8 @@ import { promisify } from 'node:util';
 import { waitFor } from '@shipshape/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { readAgentJar } from '../../services/detection-service/src/runtime/artifact-reader';
+import { readEndpoint } from '../../services/detection-service/src/runtime/endpoint-reader';
 import { applicationSchema } from '../../services/task-manager/src/catalog/application.schema';
 import { appCommits, type AppPlan } from './apps';
 import { ensureSharedComponents } from './components';
@@ -116,8 +118,9 @@ describe('sample fleet', () => {
     await run('/bin/sh', ['-c', 'mvn -B -q -DskipTests package'], { cwd: dir });
     await run('/bin/sh', ['-c', 'mvn -B -q -o test'], { cwd: dir });
     const base = await start(dir, 'java -jar target/app.jar');
-    const components = (await (await fetch(`${base}/components`)).json()) as { components: Array<{ name: string; version: string }> };
+    const components = (await (await fetch(`${base}/components`)).json()) as { components: Array<{ name: string; version: string }>; artifact: string; agents: string[] };
     expect(components.components).toContainEqual({ ecosystem: 'maven', name: 'com.shipshape.sample:rpc-client', version: '1.4.0' });
+    expect(components).toMatchObject({ artifact: join(dir, 'target', 'app.jar'), agents: [] }); // started without a JavaAgent
     expect(await (await fetch(base)).json()).toEqual({ service: 'catalog-pricing', answer: 'price-book.lookup(ping)' });
   }, 120_000);
 
@@ -178,14 +181,26 @@ describe('sample fleet', () => {
       return { agents: cmdline.filter((arg) => arg.startsWith('-javaagent:')).map((arg) => basename(arg)), environ: readFileSync(`/proc/${pid}/environ`, 'utf8') };
     };
 
+    /** The agent jars the instance reports (`agents`), as detection-service reads them, and the version each jar's manifest holds. */
+    const reportedAgents = async (base: string) => {
+      const report = await readEndpoint(base, '/components', 5_000);
+      return report.agents.map((path) => {
+        const { version, kind } = readAgentJar(readFileSync(path), path);
+        return { path, version, kind };
+      });
+    };
+    const { agentDir } = ensureSharedComponents(out);
+
     const declared = await start(dir, 'sh run.sh');
     expect(await agentOf(declared)).toBe('1.2.0');
     expect(java().agents).toEqual(['shipshape-agent-1.2.0.jar']);
+    expect(await reportedAgents(declared)).toEqual([{ path: join(agentDir, 'shipshape-agent-1.2.0.jar'), version: '1.2.0', kind: 'jar-manifest' }]);
 
     const released = await start(dir, 'SHIPSHAPE_AGENT_VERSION=1.3.0 sh run.sh');
     expect(await agentOf(released)).toBe('1.3.0');
     expect(java()).toMatchObject({ agents: ['shipshape-agent-1.3.0.jar'] });
     expect(java().environ).not.toContain('JAVA_TOOL_OPTIONS=');
+    expect(await reportedAgents(released)).toEqual([{ path: join(agentDir, 'shipshape-agent-1.3.0.jar'), version: '1.3.0', kind: 'jar-manifest' }]);
   }, 120_000);
 
   it('keeps the not-applicable application free of any rpc-client reference', () => {

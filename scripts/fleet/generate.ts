@@ -21,7 +21,7 @@ import { startFleetRegistry } from './npm-registry';
 export const DEFAULT_OUT = '.local/fleet';
 export const DEFAULT_REGISTRY_PORT = 4879;
 /** Bump when the applications' templates change, so existing fleets are rebuilt. */
-const GENERATOR_VERSION = 2; // 2: run.sh prefers SHIPSHAPE_AGENT_VERSION (a fleet generated before is rebuilt)
+const GENERATOR_VERSION = 3; // 2: run.sh prefers SHIPSHAPE_AGENT_VERSION (a fleet generated before is rebuilt); 3: Java apps report their -javaagent jars (`agents`)
 
 export interface FleetOptions {
   readonly out: string;
