@@ -496,7 +496,8 @@ function onControl(state: RunState, control: ControlEvent): TransitionResult {
     }
     case 'approve': {
       if (state.status !== 'awaiting-approval') return refuse(control, `run is ${state.status}, not awaiting approval`);
-      d.state = { ...state, status: 'running', manualActions: state.manualActions + 1 };
+      // The approval the task's policy asks for is the review, not an intervention: it does not cost one-shot.
+      d.state = { ...state, status: 'running' };
       runEvent(d, 'PROGRESS', { message: `approved${control.by ? ` by ${control.by}` : ''}` });
       advance(d);
       return { kind: 'applied', state: d.state, effects: d.effects };

@@ -60,8 +60,8 @@ export interface RunState {
   /** Release steps dispatched per release stage (their attempt numbers). */
   readonly releaseSeq: Readonly<Record<ReleaseStage, number>>;
   /**
-   * Manual actions taken on the run (every control: retry, skip, abort, restart, approve, pause, resume, and
-   * each release control sent); a run with none and no retries is one-shot.
+   * Manual actions taken on the run (every control but the approval a manual-approval policy asks for: retry,
+   * skip, abort, restart, pause, resume, and each release control sent); a run with none and no retries is one-shot.
    */
   readonly manualActions: number;
   readonly retries: number;
