@@ -7,7 +7,7 @@ import { createTestDatabase, waitFor, type TestDatabase } from '@shipshape/testk
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Environments1796000000000 } from '../migrations/1796000000000-environments';
-import { createMavenRepo, createNpmRepo, sampleSpec, type MavenVariant, type NpmVariant } from '../testing/sample-apps';
+import { createMavenRepo, createNpmRepo, sampleSpec, warmLocalMavenRepository, type MavenVariant, type NpmVariant } from '../testing/sample-apps';
 import { TEST_PHASE_TIMEOUTS } from '../testing/test-timeouts';
 import { sigkill, startCrashOwner } from '../testing/crash-owner.process';
 import { EnvironmentManager } from './environment.manager';
@@ -43,6 +43,7 @@ let step = 0;
 const nextStep = (): string => `step-${process.pid}-${++step}`;
 
 beforeAll(async () => {
+  warmLocalMavenRepository(); // the driver builds Maven samples with -o
   root = mkdtempSync(join(tmpdir(), 'shipshape-envs-'));
   db = await createTestDatabase('test_env_envs');
   ds = new DataSource({ type: 'postgres', url: db.url, migrations: [Environments1796000000000] });

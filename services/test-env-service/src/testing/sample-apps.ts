@@ -3,8 +3,10 @@
  * project (JUnit 5 test, com.sun.net.httpserver server) and an npm project (node:http server, node --test),
  * each committed to a git repository with the app on branch `upgrade`.
  */
+import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { EnvironmentSpec } from '../environments/environment.types';
 
@@ -90,6 +92,24 @@ const MAVEN_TESTS: Record<MavenVariant, string> = {
 };
 
 /** A Maven application repository; returns its path (a git URL). */
+/**
+ * The tests build the Maven sample offline (`-o`, fast and deterministic): its plugins, JUnit and Surefire's
+ * JUnit provider must be in the local repository first. One online build of the `ok` sample puts them there
+ * and leaves a marker (keyed by the POM) inside the local repository, so a wiped repository is warmed again.
+ */
+export function warmLocalMavenRepository(localRepository = join(homedir(), '.m2', 'repository')): void {
+  const marker = join(localRepository, `.shipshape-test-env-sample-${createHash('sha256').update(POM).update(APP_JAVA).digest('hex').slice(0, 16)}`);
+  if (existsSync(marker)) return;
+  const dir = mkdtempSync(join(tmpdir(), 'shipshape-maven-warm-'));
+  try {
+    write(dir, { 'pom.xml': POM, 'src/main/java/com/example/App.java': APP_JAVA, 'src/test/java/com/example/AppTest.java': appTest(MAVEN_TESTS.ok) });
+    execFileSync('mvn', ['-B', '-q', `-Dmaven.repo.local=${localRepository}`, 'package'], { cwd: dir, stdio: 'pipe', timeout: 300_000 });
+    writeFileSync(marker, `${new Date().toISOString()}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export function createMavenRepo(dir: string, variant: MavenVariant): string {
   write(dir, {
     'pom.xml':

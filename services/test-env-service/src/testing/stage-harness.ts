@@ -11,7 +11,7 @@ import { createTestDatabase, createTopics, deleteTopics, getTestInfra, uniqueTop
 import { Kafka, type Consumer, type Producer } from 'kafkajs';
 import { EnvironmentManager } from '../environments/environment.manager';
 import { TEST_ENV_SERVICE_SERVICE } from '../service';
-import { SAMPLE_BRANCH } from './sample-apps';
+import { SAMPLE_BRANCH, warmLocalMavenRepository } from './sample-apps';
 
 export interface StageHarness {
   readonly running: RunningServiceApp;
@@ -28,6 +28,7 @@ export const codec = AvroCodec.fromContracts();
 
 export async function startStageHarness(env: Record<string, string>): Promise<StageHarness> {
   const infra = await getTestInfra();
+  warmLocalMavenRepository(); // the service builds Maven samples with -o
   const root = mkdtempSync(join(tmpdir(), 'shipshape-stages-'));
   const db: TestDatabase = await createTestDatabase('test_env_stages', { create: false });
   const topics = { commands: uniqueTopic('te-cmd'), runs: uniqueTopic('te-run'), results: uniqueTopic('te-res') };
