@@ -11,7 +11,8 @@
  *             pickup, waiting for a test-environment slot) plus dispatch_gap (previous stage's result → this
  *             step's dispatch: task-manager and Kafka), both also printed.
  * work_s is elapsed time under contention (4 test environments share 2 cores), so ideal_ratio below 1 is
- * possible; build_test_cpu_s (CPU of builds and tests, from test-env-service) is printed too.
+ * possible; build_test_cpu_s (CPU of builds and tests, from test-env-service) is printed too, and as_expected:
+ * the runs that ended as the fleet's expected.json says (each other one is named on stderr).
  * Uses `.local/bench-fleet` with its npm registry on 4881; it repoints the catalog's application names at it.
  */
 import { spawnSync } from 'node:child_process';
@@ -19,7 +20,7 @@ import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generateFleet } from '../fleet/generate';
 import { startFleetRegistry } from '../fleet/npm-registry';
-import { SERVICE_URLS, campaignTasks, createAndStart, figuresOf, http, measureLeaks, readFleet, waitForRuns, type RunView } from './campaign';
+import { SERVICE_URLS, campaignTasks, createAndStart, deviationOf, figuresOf, http, measureLeaks, readFleet, waitForRuns, type RunView } from './campaign';
 import { ProgressView } from './progress';
 
 const ROOT = resolve(__dirname, '../..');
@@ -82,6 +83,8 @@ async function main(): Promise<void> {
     const { workMs, steps, pickupMs, gapMs, cpuMs } = stepFigures(runs);
     const f = figuresOf(runs);
     const leaks = await measureLeaks(SERVICE_URLS, out, runs);
+    const deviations = runs.map((r) => deviationOf(r, fleet.expected.applications[r.application])).filter((d) => d !== null);
+    for (const d of deviations) process.stderr.write(`not as expected: ${d}\n`);
     const wall_s = Math.round(wallMs / 100) / 10;
     const work_s = Math.round(workMs / 100) / 10;
     process.stdout.write(
@@ -102,6 +105,7 @@ async function main(): Promise<void> {
         one_shot_success_rate: f.one_shot_success_rate,
         failures_by_class: f.failures_by_class,
         leaked_resources: leaks.total,
+        as_expected: runs.length - deviations.length,
       })}\n`,
     );
   } finally {

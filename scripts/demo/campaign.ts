@@ -280,6 +280,35 @@ export function failureOf(run: RunView): { stage: string; errorClass: string; me
   return { stage: stage?.name ?? '?', errorClass: stage?.lastErrorClass ?? 'UNKNOWN', message: stage?.lastMessage ?? '' };
 }
 
+/**
+ * How a run differs from what the fleet's expected.json says of its application (status, failing stage and
+ * class, one-shot, the skip reason); null when it ends as expected.
+ */
+export function deviationOf(run: RunView, expected: ExpectedApplication | undefined): string | null {
+  if (expected === undefined) return `${run.application}: not in expected.json`;
+  const failure = failureOf(run);
+  const seen = failure ? `${run.status} ${failure.errorClass} at ${failure.stage}` : run.status;
+  const differs = (want: string) => `${run.application}: ${seen}, expected ${want}`;
+  switch (expected.outcome) {
+    case 'succeeded':
+      if (run.status !== 'succeeded') return differs('succeeded');
+      return isOneShot(run) === expected.oneShot ? null : differs(expected.oneShot ? 'succeeded in one shot' : 'succeeded after a retry');
+    case 'failed':
+      return failure?.errorClass === expected.errorClass && failure.stage === expected.stage ? null : differs(`failed ${expected.errorClass} at ${expected.stage}`);
+    case 'skipped':
+      // change-service pushes nothing and fails with the typed skip reason (non-standard dependency usage).
+      return failure?.errorClass === 'DEPENDENCY_RESOLUTION' && failure.stage === 'change' && failure.message.includes(expected.skipReason)
+        ? null
+        : differs(`failed DEPENDENCY_RESOLUTION at change (${expected.skipReason})`);
+    case 'not_applicable':
+      return run.status === 'not-applicable' ? null : differs('not-applicable');
+    default: {
+      const never: never = expected;
+      throw new Error(`unknown outcome ${JSON.stringify(never)}`);
+    }
+  }
+}
+
 /** A run that succeeded without a retry or a manual action. */
 export function isOneShot(run: RunView): boolean {
   return run.status === 'succeeded' && run.state.retries === 0 && run.state.manualActions === 0;

@@ -19,6 +19,7 @@ import {
   SERVICE_URLS,
   campaignTasks,
   createAndStart,
+  deviationOf,
   failureOf,
   figuresOf,
   http,
@@ -193,6 +194,9 @@ async function main(): Promise<void> {
       const expText = exp ? `expected ${expectedText(exp)}` : '';
       say(`  ${r.application.padEnd(20)} ${r.status.padEnd(15)} ${fail ? `${fail.errorClass} at ${fail.stage}` : isOneShot(r) ? 'one shot' : r.status === 'succeeded' ? `after ${r.state.retries} retry(ies)` : ''}`.padEnd(78) + expText);
     }
+    const deviations = campaign.runs.map((r) => deviationOf(r, fleet.expected.applications[r.application])).filter((d) => d !== null);
+    say(deviations.length === 0 ? `every run ended as expected.json says (${campaign.runs.length})` : `${deviations.length} run(s) not as expected.json says:`);
+    for (const d of deviations) say(`  ${d}`);
     const taskStats = await Promise.all(campaign.tasks.map((t) => http<Stats>('GET', `${SERVICE_URLS.taskManager}/api/tasks/${t.id}/stats`)));
     const byRootCause: Record<string, number> = {};
     for (const s of taskStats) for (const [cause, n] of Object.entries(s.failedRunsByRootCause)) byRootCause[cause] = (byRootCause[cause] ?? 0) + n;
@@ -230,6 +234,7 @@ async function main(): Promise<void> {
       not_applicable: f.not_applicable,
       aborted: f.aborted,
       one_shot_success_rate: f.one_shot_success_rate,
+      as_expected: campaign.runs.length - deviations.length,
       failures_by_class: f.failures_by_class,
       dry_run: { runs: dry.runs.length, succeeded: figuresOf(dry.runs).succeeded },
       sidecar: sidecar ? { runs: sidecar.runs.length, succeeded: figuresOf(sidecar.runs).succeeded, failures_by_class: figuresOf(sidecar.runs).failures_by_class } : null,
