@@ -31,6 +31,12 @@ export const releaseConfigSchema = baseConfigSchema.extend({
   STEP_RESULTS_TOPIC: z.string().min(1).default(TOPICS.stepResults),
   /** How often the watchdog checks that every running instance's process is still there (ms). */
   RELEASE_WATCHDOG_MS: positiveInt('a positive number of ms').default(2_000),
+  /** Wait before the watchdog's second restart attempt of a dead instance (ms); doubles after each failed attempt. */
+  RELEASE_RESTART_BACKOFF_MS: positiveInt('a positive number of ms').default(1_000),
+  /** Longest wait between two restart attempts (ms). */
+  RELEASE_RESTART_BACKOFF_MAX_MS: positiveInt('a positive number of ms').default(60_000),
+  /** Restart attempts (the first, immediate one included) before the watchdog gives up and leaves the instance failed. */
+  RELEASE_RESTART_MAX_ATTEMPTS: positiveInt('a positive integer').default(5),
 });
 
 export type ReleaseConfig = z.output<typeof releaseConfigSchema>;

@@ -6,6 +6,7 @@ import type { Logger } from '@shipshape/telemetry';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { ReleaseConfig } from '../config/release.config';
+import { afterFailedAttempt, type RestartBackoff } from './restart-backoff';
 import { RUNTIME_DRIVER, type RuntimeDriver } from './runtime-driver';
 import { runsSpec, specOf, type InstanceSpec, type InstanceState, type ReplacementTarget, type RuntimeInstance } from './runtime.types';
 
@@ -25,6 +26,9 @@ interface InstanceRow {
   state: InstanceState;
   target: ReplacementTarget | null;
   restarts: number;
+  restart_attempts: number;
+  next_restart_at: Date | null;
+  failure_reason: string | null;
   started_at: Date | null;
   updated_at: Date;
 }
@@ -52,6 +56,9 @@ function toInstance(row: InstanceRow): RuntimeInstance {
     state: row.state,
     target: row.target,
     restarts: row.restarts,
+    restartAttempts: row.restart_attempts,
+    nextRestartAt: row.next_restart_at?.toISOString() ?? null,
+    failureReason: row.failure_reason,
     startedAt: row.started_at?.toISOString() ?? null,
     updatedAt: row.updated_at.toISOString(),
   };
@@ -124,16 +131,28 @@ export class RuntimeRegistry implements OnApplicationBootstrap, OnModuleDestroy 
     return run;
   }
 
+  private get backoff(): RestartBackoff {
+    return { initialMs: this.config.RELEASE_RESTART_BACKOFF_MS, maxMs: this.config.RELEASE_RESTART_BACKOFF_MAX_MS, maxAttempts: this.config.RELEASE_RESTART_MAX_ATTEMPTS };
+  }
+
   /**
    * The watchdog: an instance whose process died while it should run is marked failed (restarts + 1,
    * STOPPED published) and started again on what it ran (STARTED). The change is compare-and-set on the
    * pid, so a replica's watchdog or a release replacing the instance at the same moment wins cleanly.
-   * A release baking the instance counts the restart against its crashes gate. Returns the restarts.
+   * A restart that fails is tried again with exponential backoff (RELEASE_RESTART_*) until it runs or the
+   * attempts are spent; then the instance stays failed with the reason. A release baking the instance
+   * counts the death against its crashes gate. Returns the instances started again in this round.
    */
   async watch(): Promise<number> {
-    const rows = (await this.dataSource.query(`SELECT * FROM runtime_instances WHERE state = 'running' AND pid IS NOT NULL`)) as InstanceRow[];
+    const rows = (await this.dataSource.query(
+      `SELECT * FROM runtime_instances WHERE (state = 'running' AND pid IS NOT NULL) OR (state = 'failed' AND next_restart_at <= now())`,
+    )) as InstanceRow[];
     let restarted = 0;
     for (const seen of rows.map(toInstance)) {
+      if (seen.state === 'failed') {
+        if (await this.exclusive(seen.application, seen.instanceId, () => this.retry(seen))) restarted += 1;
+        continue;
+      }
       if (this.driver.running(seen)) continue;
       const outcome = await this.exclusive(seen.application, seen.instanceId, () => this.recover(seen));
       if (outcome) restarted += 1;
@@ -144,7 +163,7 @@ export class RuntimeRegistry implements OnApplicationBootstrap, OnModuleDestroy 
   private async recover(seen: RuntimeInstance): Promise<boolean> {
     const dead = await this.dataSource.transaction(async (tx) => {
       const rows = returnedRows<InstanceRow>(await tx.query(
-        `UPDATE runtime_instances SET state = 'failed', pid = NULL, restarts = restarts + 1, updated_at = now()
+        `UPDATE runtime_instances SET state = 'failed', pid = NULL, restarts = restarts + 1, restart_attempts = 0, next_restart_at = NULL, failure_reason = NULL, updated_at = now()
          WHERE application = $1 AND instance_id = $2 AND state = 'running' AND pid = $3 RETURNING *`,
         [seen.application, seen.instanceId, seen.pid],
       ));
@@ -155,12 +174,43 @@ export class RuntimeRegistry implements OnApplicationBootstrap, OnModuleDestroy 
     });
     if (dead === null) return false;
     this.logger.warn({ application: dead.application, instance: dead.instanceId, pid: seen.pid, restarts: dead.restarts }, 'instance process died; starting it again');
-    const outcome = await this.startOn(dead.application, dead.instanceId, specOf(dead));
-    if (outcome.kind === 'start-failed') {
-      this.logger.warn({ application: dead.application, instance: dead.instanceId, reason: outcome.message }, 'instance could not be restarted');
-      return false;
+    return this.attempt(dead, 1);
+  }
+
+  /** A failed instance whose next restart attempt is due: claimed by clearing next_restart_at (compare-and-set), then tried. */
+  private async retry(seen: RuntimeInstance): Promise<boolean> {
+    const rows = returnedRows<InstanceRow>(await this.dataSource.query(
+      `UPDATE runtime_instances SET next_restart_at = NULL, updated_at = now()
+       WHERE application = $1 AND instance_id = $2 AND state = 'failed' AND next_restart_at <= now() AND restart_attempts = $3 RETURNING *`,
+      [seen.application, seen.instanceId, seen.restartAttempts],
+    ));
+    if (rows[0] === undefined) return false; // released, stopped or tried by a replica meanwhile
+    return this.attempt(toInstance(rows[0]), seen.restartAttempts + 1);
+  }
+
+  private async attempt(instance: RuntimeInstance, attempt: number): Promise<boolean> {
+    const outcome = await this.startOn(instance.application, instance.instanceId, specOf(instance));
+    if (outcome.kind === 'ok') {
+      if (attempt > 1) this.logger.info({ application: instance.application, instance: instance.instanceId, attempt }, 'instance restarted after failed attempts');
+      return true;
     }
-    return true;
+    await this.recordFailedStart(instance, attempt, outcome);
+    return false;
+  }
+
+  /** Leaves the instance failed after start attempt `attempt` failed: the next attempt is scheduled, or the watchdog gives up. */
+  private async recordFailedStart(instance: RuntimeInstance, attempt: number, failure: StartFailure): Promise<void> {
+    const next = afterFailedAttempt(this.backoff, attempt);
+    const reason = next.kind === 'give-up' ? `gave up after ${attempt} restart attempt(s); last: ${failure.message}` : failure.message;
+    await this.dataSource.query(
+      `UPDATE runtime_instances SET state = 'failed', pid = NULL, restart_attempts = $3, failure_reason = $4,
+         next_restart_at = CASE WHEN $5::double precision IS NULL THEN NULL ELSE now() + make_interval(secs => $5::double precision / 1000) END, updated_at = now()
+       WHERE application = $1 AND instance_id = $2 AND state IN ('running', 'starting', 'failed')`,
+      [instance.application, instance.instanceId, attempt, reason, next.kind === 'retry' ? next.delayMs : null],
+    );
+    const fields = { application: instance.application, instance: instance.instanceId, attempt, reason: failure.message, logTail: failure.logTail };
+    if (next.kind === 'retry') this.logger.warn({ ...fields, retryInMs: next.delayMs }, 'instance could not be restarted; trying again later');
+    else this.logger.error(fields, 'instance could not be restarted; restart attempts exhausted, it stays failed');
   }
 
   /** Runs the boot-time reconciliation once; resolves when it is over (workers wait for it before touching instances). */
@@ -225,7 +275,8 @@ export class RuntimeRegistry implements OnApplicationBootstrap, OnModuleDestroy 
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'running', NULL, now(), now())
          ON CONFLICT (application, instance_id) DO UPDATE SET runtime = EXCLUDED.runtime, address = EXCLUDED.address, port = EXCLUDED.port, pid = EXCLUDED.pid,
            version = EXCLUDED.version, commit = EXCLUDED.commit, agent_version = EXCLUDED.agent_version, build_dir = EXCLUDED.build_dir,
-           start_command = EXCLUDED.start_command, env = EXCLUDED.env, state = 'running', target = NULL, started_at = now(), updated_at = now()
+           start_command = EXCLUDED.start_command, env = EXCLUDED.env, state = 'running', target = NULL, restart_attempts = 0, next_restart_at = NULL,
+           failure_reason = NULL, started_at = now(), updated_at = now()
          RETURNING *`,
         [application, instanceId, this.driver.name, started.address, started.port, started.pid, spec.version, spec.commit, spec.agentVersion, spec.location, spec.startCommand, JSON.stringify(spec.env)],
       ));
@@ -275,7 +326,8 @@ export class RuntimeRegistry implements OnApplicationBootstrap, OnModuleDestroy 
     return this.dataSource.transaction(async (tx) => {
       const rows = returnedRows<InstanceRow>(await tx.query(
         `UPDATE runtime_instances SET address = $3, port = $4, pid = $5, version = $6, commit = $7, agent_version = $8, build_dir = $9,
-           start_command = $10, env = $11, state = 'running', target = NULL, started_at = now(), updated_at = now()
+           start_command = $10, env = $11, state = 'running', target = NULL, restart_attempts = 0, next_restart_at = NULL, failure_reason = NULL,
+           started_at = now(), updated_at = now()
          WHERE application = $1 AND instance_id = $2 RETURNING *`,
         [application, instanceId, replacement.address, replacement.port, replacement.pid, replacement.version, replacement.commit, replacement.agentVersion,
           replacement.location, replacement.startCommand, JSON.stringify(replacement.env)],
@@ -306,7 +358,7 @@ export class RuntimeRegistry implements OnApplicationBootstrap, OnModuleDestroy 
     await this.driver.stop(current);
     return this.dataSource.transaction(async (tx) => {
       const rows = returnedRows<InstanceRow>(await tx.query(
-        `UPDATE runtime_instances SET state = 'stopped', pid = NULL, target = NULL, updated_at = now() WHERE application = $1 AND instance_id = $2 RETURNING *`,
+        `UPDATE runtime_instances SET state = 'stopped', pid = NULL, target = NULL, restart_attempts = 0, next_restart_at = NULL, failure_reason = NULL, updated_at = now() WHERE application = $1 AND instance_id = $2 RETURNING *`,
         [application, instanceId],
       ));
       const instance = toInstance(rows[0] as InstanceRow);
@@ -335,12 +387,9 @@ export class RuntimeRegistry implements OnApplicationBootstrap, OnModuleDestroy 
         adopted += 1;
         continue;
       }
-      const outcome = await this.ensureStarted(instance.application, instance.instanceId, specOf(instance));
-      if (outcome.kind === 'ok') restarted += 1;
-      else {
-        await this.dataSource.query(`UPDATE runtime_instances SET state = 'failed', updated_at = now() WHERE application = $1 AND instance_id = $2`, [instance.application, instance.instanceId]);
-        this.logger.warn({ application: instance.application, instance: instance.instanceId, reason: outcome.message }, 'instance could not be restarted');
-      }
+      // a boot gives every dead instance a new restart series (attempt 1 now, then the watchdog's backoff)
+      const ok = await this.exclusive(instance.application, instance.instanceId, () => this.attempt(instance, 1));
+      if (ok) restarted += 1;
     }
     if (rows.length > 0) this.logger.info({ adopted, restarted }, 'runtime registry reconciled');
     return { adopted, restarted };

@@ -38,6 +38,12 @@ export interface RuntimeInstance {
   readonly target: ReplacementTarget | null;
   /** Times the watchdog found the process dead while it should run (and started it again). */
   readonly restarts: number;
+  /** Restart attempts of the current series (since the process died); 0 once it runs again. */
+  readonly restartAttempts: number;
+  /** When the watchdog tries again; null when it is not failed or when the watchdog gave up. */
+  readonly nextRestartAt: string | null;
+  /** Why the last start failed (and, once the watchdog gave up, that it did); null while it runs. */
+  readonly failureReason: string | null;
   readonly startedAt: string | null;
   readonly updatedAt: string;
 }
