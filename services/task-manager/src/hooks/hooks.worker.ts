@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { LOGGER, SERVICE_CONFIG } from '@shipshape/service-kit';
-import type { Logger } from '@shipshape/telemetry';
+import { FailureLog, type Logger } from '@shipshape/telemetry';
 import { DataSource } from 'typeorm';
 import type { TaskManagerConfig } from '../config/task-manager.config';
 import { transactionWithRetry } from '../db/transaction-retry';
@@ -36,6 +36,8 @@ export class HooksWorker implements OnApplicationBootstrap, BeforeApplicationShu
   private kickTimer: NodeJS.Timeout | null = null;
   private claiming: Promise<number> | null = null;
   private stopped = false;
+  /** A lease query fails on every poll while the database is down: logged once, then once per 10 s, then when it works again. */
+  private readonly leaseFailures: FailureLog;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -44,6 +46,7 @@ export class HooksWorker implements OnApplicationBootstrap, BeforeApplicationShu
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.engine.onHooksQueued = () => this.kick();
+    this.leaseFailures = new FailureLog(this.logger, { failed: 'hook lease failed', recovered: 'hook leases work again' });
   }
 
   onApplicationBootstrap(): void {
@@ -99,8 +102,9 @@ export class HooksWorker implements OnApplicationBootstrap, BeforeApplicationShu
           [this.owner, HOOK_LEASE_MARGIN_MS, free],
         ),
       );
+      this.leaseFailures.success();
     } catch (err) {
-      this.logger.error({ err }, 'hook lease failed');
+      this.leaseFailures.failure(err);
       return 0;
     }
     for (const hook of claimed) {

@@ -3,7 +3,7 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationB
 import { EVENT_TYPES, type NotificationInput, type RunEventInput } from '@shipshape/contracts';
 import { OutboxWriter } from '@shipshape/messaging';
 import { LOGGER, SERVICE_CONFIG } from '@shipshape/service-kit';
-import type { Logger } from '@shipshape/telemetry';
+import { FailureLog, type Logger } from '@shipshape/telemetry';
 import { DataSource } from 'typeorm';
 import type { TaskManagerConfig } from '../config/task-manager.config';
 import type { PipelineStage } from './pipeline';
@@ -23,6 +23,8 @@ export class OrchestratorWorker implements OnApplicationBootstrap, BeforeApplica
   private timer: NodeJS.Timeout | null = null;
   private current: Promise<void> | null = null;
   private stopped = false;
+  /** While the database is down every job of every tick fails: first failure, then one line per 10 s, then one when it works again. */
+  private readonly failures: FailureLog;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -34,6 +36,7 @@ export class OrchestratorWorker implements OnApplicationBootstrap, BeforeApplica
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.engine.onQueued = () => this.dispatcher.kick();
+    this.failures = new FailureLog(this.logger, { failed: 'orchestrator job failed', recovered: 'orchestrator jobs run again' });
   }
 
   onApplicationBootstrap(): void {
@@ -60,6 +63,7 @@ export class OrchestratorWorker implements OnApplicationBootstrap, BeforeApplica
 
   /** One pass over everything time-driven. Public for tests. */
   async tick(): Promise<void> {
+    let failed = false;
     for (const [name, job] of [
       ['dispatch', () => this.dispatcher.dispatchQueued()],
       ['retries', () => this.fireDueRetries()],
@@ -72,9 +76,11 @@ export class OrchestratorWorker implements OnApplicationBootstrap, BeforeApplica
       try {
         await job();
       } catch (err) {
-        this.logger.error({ err, job: name }, 'orchestrator job failed');
+        failed = true;
+        this.failures.failure(err, { job: name });
       }
     }
+    if (!failed) this.failures.success();
   }
 
   async fireDueRetries(): Promise<void> {
