@@ -151,4 +151,21 @@ describe('watchdog restart backoff', () => {
     expect(await instance('i-1')).toMatchObject({ state: 'failed', restartAttempts: MAX_ATTEMPTS });
     expect(await published('i-1')).toEqual(['STARTED', 'STOPPED']);
   });
+
+  it('keeps a failed instance failed when a release cannot start it either, and runs it again (series cleared) after one that can', async () => {
+    const registry = (running as RunningServiceApp).app.get(RuntimeRegistry);
+    const before = await instance('i-1');
+
+    const broken = await registry.replace(APP, 'i-1', { ...spec('i-1', 1_000), version: '1.0.1' });
+
+    expect(broken.kind).toBe('start-failed');
+    expect(await instance('i-1')).toMatchObject({ state: 'failed', pid: null, version: '1.0.0', target: null, failureReason: before?.failureReason, nextRestartAt: null });
+
+    const fixed = await registry.replace(APP, 'i-1', { ...spec('i-1', 0), version: '1.0.2' });
+
+    if (fixed.kind !== 'ok') throw new Error(fixed.message);
+    expect(await instance('i-1')).toMatchObject({ state: 'running', version: '1.0.2', restartAttempts: 0, nextRestartAt: null, failureReason: null });
+    expect(await (await fetch(`http://${fixed.instance.address}/`)).text()).toBe('ok');
+    expect(await published('i-1')).toEqual(['STARTED', 'STOPPED', 'REPLACED']);
+  });
 });

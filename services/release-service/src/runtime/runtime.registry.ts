@@ -338,9 +338,11 @@ export class RuntimeRegistry implements OnApplicationBootstrap, OnModuleDestroy 
     });
   }
 
+  /** Records (or clears) a replacement in flight; cleared, the instance is back to running, or to failed if it had no process (a failed instance a release could not start). */
   private async setTarget(application: string, instanceId: string, target: ReplacementTarget | null): Promise<void> {
     await this.dataSource.query(
-      `UPDATE runtime_instances SET target = $3, state = CASE WHEN $3::jsonb IS NULL THEN 'running' ELSE 'replacing' END, updated_at = now()
+      `UPDATE runtime_instances SET target = $3, updated_at = now(),
+         state = CASE WHEN $3::jsonb IS NOT NULL THEN 'replacing' WHEN pid IS NULL THEN 'failed' ELSE 'running' END
        WHERE application = $1 AND instance_id = $2`,
       [application, instanceId, target === null ? null : JSON.stringify(target)],
     );
