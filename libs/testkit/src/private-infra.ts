@@ -108,8 +108,10 @@ export async function startPrivateKafka(options: { startTimeoutMs?: number } = {
       .replaceAll('@KAFKA_CONTROLLER_PORT@', String(controllerPort))
       .replaceAll('@KAFKA_DATA_DIR@', path.join(dir, 'data')),
   );
-  // A Kafka Uuid: 16 random bytes, base64url without padding.
-  const clusterId = randomBytes(16).toString('base64url');
+  // A Kafka Uuid: 16 random bytes, base64url without padding; like Kafka's own random-uuid, never one that starts
+  // with '-' (the storage tool's argument parser would read it as an option: about 1 start in 64 failed that way).
+  let clusterId = randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
   const format = spawnSync('java', [...javaArgs(dir), 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', config], { encoding: 'utf8' });
   if (format.status !== 0) throw new Error(`kafka.tools.StorageTool format failed (${format.status}): ${format.stderr || format.stdout}`);
 
