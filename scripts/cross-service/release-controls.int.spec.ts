@@ -14,10 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseView } from '../../services/release-service/src/gray-release/release.controller';
-import { RuntimeRegistry } from '../../services/release-service/src/runtime/runtime.registry';
 import type { RuntimeInstance } from '../../services/release-service/src/runtime/runtime.types';
 import { RELEASE_SERVICE_SERVICE } from '../../services/release-service/src/service';
-import { createSampleRepo, getJson, killRecordedInstances, SAMPLE_COMMANDS, type SampleRepo } from '../../services/release-service/src/testing/sample-app.fixture';
+import { createSampleRepo, closeReleaseService, getJson, SAMPLE_COMMANDS, type SampleRepo } from '../../services/release-service/src/testing/sample-app.fixture';
 import {
   ALWAYS_SUCCEED,
   COMPONENT_TASK,
@@ -115,14 +114,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  try {
-    if (releaseService !== undefined) {
-      await releaseService.app.get(RuntimeRegistry).stopAll(APPLICATION);
-      await releaseService.app.close();
-    }
-  } finally {
-    if (rsDb !== undefined) await killRecordedInstances(rsDb.url);
-  }
+  await closeReleaseService(releaseService, [APPLICATION], rsDb?.url);
   await taskManager?.app.close();
   await peer?.stop();
   await tmDb?.drop();

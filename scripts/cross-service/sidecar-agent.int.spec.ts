@@ -14,10 +14,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RuntimeRegistry } from '../../services/release-service/src/runtime/runtime.registry';
 import type { RuntimeInstance } from '../../services/release-service/src/runtime/runtime.types';
 import { RELEASE_SERVICE_SERVICE } from '../../services/release-service/src/service';
-import { getJson, killRecordedInstances } from '../../services/release-service/src/testing/sample-app.fixture';
+import { closeReleaseService, getJson } from '../../services/release-service/src/testing/sample-app.fixture';
 import { AGENT } from '../fleet/components';
 import { generateFleet } from '../fleet/generate';
 
@@ -127,14 +126,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  try {
-    if (releaseService !== undefined) {
-      await releaseService.app.get(RuntimeRegistry).stopAll(APPLICATION);
-      await releaseService.app.close();
-    }
-  } finally {
-    if (db !== undefined) await killRecordedInstances(db.url);
-  }
+  await closeReleaseService(releaseService, [APPLICATION], db?.url);
   await db?.drop();
   await deleteTopics((await getTestInfra()).kafkaBrokers, [COMMANDS_TOPIC, RESULTS_TOPIC, RUN_EVENTS_TOPIC]);
   rmSync(root, { recursive: true, force: true });

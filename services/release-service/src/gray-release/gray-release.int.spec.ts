@@ -12,10 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processAlive } from '../runtime/process-group';
-import { RuntimeRegistry } from '../runtime/runtime.registry';
 import type { RuntimeInstance } from '../runtime/runtime.types';
 import { RELEASE_SERVICE_SERVICE } from '../service';
-import { createSampleRepo, getJson, killRecordedInstances, SAMPLE_COMMANDS, type SampleRepo } from '../testing/sample-app.fixture';
+import { createSampleRepo, closeReleaseService, getJson, SAMPLE_COMMANDS, type SampleRepo } from '../testing/sample-app.fixture';
 import type { ReleaseView } from './release.controller';
 
 const COMMANDS_TOPIC = uniqueTopic('release-steps');
@@ -172,15 +171,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  try {
-    if (running !== null) {
-      const registry = running.app.get(RuntimeRegistry);
-      for (const application of applications) await registry.stopAll(application);
-      await running.app.close();
-    }
-  } finally {
-    if (db !== undefined) await killRecordedInstances(db.url);
-  }
+  await closeReleaseService(running, applications, db?.url);
   await db?.drop();
   await deleteTopics(infra.kafkaBrokers, [COMMANDS_TOPIC, RUN_EVENTS_TOPIC, RESULTS_TOPIC]);
   for (const repo of repos) repo.remove();

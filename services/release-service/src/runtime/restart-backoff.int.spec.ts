@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RELEASE_SERVICE_SERVICE } from '../service';
-import { getJson, killRecordedInstances } from '../testing/sample-app.fixture';
+import { closeReleaseService, getJson } from '../testing/sample-app.fixture';
 import { RuntimeRegistry } from './runtime.registry';
 import type { InstanceSpec, RuntimeInstance } from './runtime.types';
 
@@ -62,14 +62,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  try {
-    if (running !== null) {
-      await running.app.get(RuntimeRegistry).stopAll(APP);
-      await running.app.close();
-    }
-  } finally {
-    if (db !== undefined) await killRecordedInstances(db.url);
-  }
+  await closeReleaseService(running, [APP], db?.url);
   await db?.drop();
   await deleteTopics(infra.kafkaBrokers, [COMMANDS_TOPIC]);
   rmSync(appDir, { recursive: true, force: true });

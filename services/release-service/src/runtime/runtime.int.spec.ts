@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RELEASE_SERVICE_SERVICE } from '../service';
-import { createSampleRepo, getJson, killRecordedInstances, SAMPLE_COMMANDS, type SampleRepo } from '../testing/sample-app.fixture';
+import { createSampleRepo, closeReleaseService, getJson, SAMPLE_COMMANDS, type SampleRepo } from '../testing/sample-app.fixture';
 import { processAlive } from './process-group';
 import { RUNTIME_DRIVER, type Build, type RuntimeDriver } from './runtime-driver';
 import { RuntimeRegistry } from './runtime.registry';
@@ -79,14 +79,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  try {
-    if (running !== null) {
-      await running.app.get(RuntimeRegistry).stopAll(APP);
-      await running.app.close();
-    }
-  } finally {
-    if (db !== undefined) await killRecordedInstances(db.url);
-  }
+  await closeReleaseService(running, [APP], db?.url);
   await db?.drop();
   await deleteTopics(infra.kafkaBrokers, [COMMANDS_TOPIC]);
   repo?.remove();

@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RunningServiceApp } from '@shipshape/service-kit';
+import { RuntimeRegistry } from '../runtime/runtime.registry';
 
 /**
  * A tiny real application in a real git repository, for release-service tests: node:http, no npm install.
@@ -95,6 +97,22 @@ export async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
   return (await res.json()) as T;
+}
+
+/**
+ * Tears down a release-service a test booted: its applications' instances stopped through the registry, the
+ * app closed, and whatever the registry still records killed even when that failed.
+ */
+export async function closeReleaseService(running: RunningServiceApp | null | undefined, applications: readonly string[], databaseUrl: string | undefined): Promise<void> {
+  try {
+    if (running) {
+      const registry = running.app.get(RuntimeRegistry);
+      for (const application of applications) await registry.stopAll(application);
+      await running.app.close();
+    }
+  } finally {
+    if (databaseUrl !== undefined) await killRecordedInstances(databaseUrl);
+  }
 }
 
 /** Last resort for afterAll: SIGKILLs the process group of every instance (and replacement) the registry of that database records. */
